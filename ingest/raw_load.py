@@ -1,0 +1,174 @@
+"""Load landing files into the raw layer, one file version per DuckDB transaction.
+
+Rules (marts-contract section 2, data-contract section 1):
+- the same path with the same bytes again changes nothing;
+- a new version of a path replaces every row the previous version contributed;
+- the same bytes under another path are recorded as a duplicate, not loaded twice;
+- a file that cannot be parsed is quarantined with a reason; its rows are not loaded;
+- a crash leaves either the whole file version or nothing.
+The work for a new file is parsing and appending that file; history is not re-read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from ingest.identifiers import umkm_keys
+from ingest.landing import LandingFile, sha256_of
+from ingest.raw_schema import SOURCE_TABLES, create_raw_schema
+from ingest.readers import QuarantineError
+from ingest.rows import REJECT_COLUMNS, ParseResult
+from ingest.sources import SOURCES
+
+_ARROW_TYPES = {"varchar": pa.string(), "timestamp": pa.timestamp("us"), "date": pa.date32(),
+                "integer": pa.int32(), "boolean": pa.bool_(), "decimal(18,2)": pa.decimal128(18, 2)}
+_LINEAGE = {"landing_path": pa.string(), "sha256": pa.string(), "row_number": pa.int32(),
+            "file_landed_at": pa.timestamp("us"), "loaded_at": pa.timestamp("us")}
+
+
+@dataclass(frozen=True)
+class LoadOutcome:
+    path: str
+    source: str | None
+    sha256: str
+    status: str            # loaded | duplicate | quarantined | unchanged
+    reason: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    replaced: str | None = None   # sha256 of the version this one superseded
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def arrow_schema(table: str) -> pa.Schema:
+    columns = {**_LINEAGE, **{name: _ARROW_TYPES[dtype] for name, dtype in SOURCE_TABLES[table].items()}}
+    return pa.schema(list(columns.items()))
+
+
+def parse_landing_file(source: str | None, data: bytes, path: str) -> ParseResult:
+    """Pick the parser for a path; files outside the source folders are refused."""
+    if source is None:
+        raise QuarantineError("not in a source folder (survey/, enrollment/, gofood/, shopee/, uvo/)")
+    spec = SOURCES[source]
+    if not path.lower().endswith(spec.extensions):
+        raise QuarantineError(f"{source}/ takes {', '.join(spec.extensions)} files")
+    return spec.parse(data, path)
+
+
+def load_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, landing_file: LandingFile,
+              salt: str) -> LoadOutcome:
+    """Load one landing file version; see the module docstring for the rules."""
+    path, source = landing_file.path, landing_file.source
+    data = landing_file.absolute(landing_dir).read_bytes()
+    sha = sha256_of(data)
+    current = con.execute(
+        "select sha256 from raw.landing_files where landing_path = ? and status <> 'superseded' "
+        "order by first_seen desc limit 1", [path]).fetchone()
+    if current and current[0] == sha:
+        return LoadOutcome(path, source, sha, "unchanged")
+    twin = con.execute(
+        "select landing_path from raw.landing_files where sha256 = ? and status = 'loaded' "
+        "and landing_path <> ? limit 1", [sha, path]).fetchone()
+
+    result, reason = None, None
+    if twin:
+        status, reason = "duplicate", f"same bytes as {twin[0]}, already loaded"
+    else:
+        try:
+            result = parse_landing_file(source, data, path)
+            status = "loaded"
+            reason = "; ".join(result.notes) or None
+        except QuarantineError as error:
+            status, reason = "quarantined", str(error)
+
+    now = utc_now()
+    landed_at = datetime.fromtimestamp(landing_file.mtime, timezone.utc).replace(tzinfo=None)
+    con.execute("begin transaction")
+    try:
+        if current:
+            _retire_version(con, path, current[0], source)
+        con.execute("delete from raw.landing_files where landing_path = ? and sha256 = ?", [path, sha])
+        con.execute("delete from raw.rejected_rows where landing_path = ? and sha256 = ?", [path, sha])
+        if result is not None:
+            _insert_rows(con, SOURCES[source].table, result, path, sha, landed_at, now, salt)
+        counts = (result.rows_read, result.rows_loaded, result.rows_rejected) if result else (0, 0, 0)
+        con.execute(
+            "insert into raw.landing_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [path, sha, source or "unknown", status, reason, *counts, landing_file.size,
+             landed_at, now, now if status == "loaded" else None])
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return LoadOutcome(path, source, sha, status, reason, *counts,
+                       replaced=current[0] if current else None)
+
+
+def _retire_version(con, path: str, old_sha: str, source: str | None) -> None:
+    """A corrected version arrived: the old one's rows go, its ledger row says superseded."""
+    con.execute("update raw.landing_files set status = 'superseded' where landing_path = ? and sha256 = ?",
+                [path, old_sha])
+    if source is not None:
+        con.execute(f"delete from raw.{SOURCES[source].table} where landing_path = ?", [path])
+
+
+def _insert_rows(con, table: str, result: ParseResult, path: str, sha: str,
+                 landed_at: datetime, now: datetime, salt: str) -> None:
+    rows = result.rows
+    if "nik" in rows.columns:  # survey and enrollment carry the owner's identifiers
+        rows = rows.assign(umkm_key=umkm_keys(rows["nik"], rows["nib"], salt))
+    rows = rows.assign(landing_path=path, sha256=sha, file_landed_at=landed_at, loaded_at=now)
+    schema = arrow_schema(table)
+    arrow_rows = pa.Table.from_pandas(rows[schema.names], schema=schema, preserve_index=False)
+    con.register("incoming_rows", arrow_rows)
+    try:
+        con.execute(f"insert into raw.{table} by name select * from incoming_rows")
+    finally:
+        con.unregister("incoming_rows")
+    if len(result.rejects):
+        rejects = result.rejects.assign(landing_path=path, sha256=sha)
+        con.register("incoming_rejects", rejects[["landing_path", "sha256", *REJECT_COLUMNS]])
+        try:
+            con.execute("insert into raw.rejected_rows by name select * from incoming_rejects")
+        finally:
+            con.unregister("incoming_rejects")
+
+
+def connect_warehouse(warehouse_path: Path) -> duckdb.DuckDBPyConnection:
+    warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(warehouse_path))
+    create_raw_schema(con)
+    return con
+
+
+def load_new_files(warehouse_path: Path, landing_dir: Path, salt: str, settle_seconds: float = 0.0,
+                   sources: set[str | None] | None = None, paths: set[str] | None = None,
+                   on_outcome=None) -> list[LoadOutcome]:
+    """Load every settled landing file whose version is new, oldest first.
+
+    `sources` limits the run to some source folders (None in the set = files outside them);
+    `paths` to some landing paths. `on_outcome` is called after each file (for logging).
+    """
+    from ingest.landing import scan_landing
+
+    files = [f for f in scan_landing(landing_dir, settle_seconds)
+             if (sources is None or f.source in sources) and (paths is None or f.path in paths)]
+    outcomes = []
+    con = connect_warehouse(warehouse_path)
+    try:
+        for landing_file in files:
+            outcome = load_file(con, landing_dir, landing_file, salt)
+            outcomes.append(outcome)
+            if on_outcome is not None:
+                on_outcome(outcome)
+    finally:
+        con.close()  # dbt runs in another process and needs the single writer lock
+    return outcomes

@@ -1,0 +1,114 @@
+"""KoboToolbox export of "Pendataan UMKM Terdampak Covid-19": `;` CSV, every field quoted, or xlsx.
+
+Select-multiple questions come as a space-separated summary column plus one
+`question/choice` column of 1/0 per choice; the summary is used, the choice columns fill in
+when a layout lacks it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+
+import numpy as np
+import pandas as pd
+
+from ingest.reference import load_reference
+from ingest.rows import ParseResult, RowBuilder, resolve_columns
+from ingest.sources.common import (choice, identifiers, read_cells, region_codes, require_one_of,
+                                   wib_dates)
+from ingest.values import (CellError, clean_text, parse_count, parse_money, parse_timestamp_utc)
+
+REQUIRED = ["periode_survei", "nama_usaha", "sektor_usaha", "terdampak_covid", "_submission_time"]
+OPTIONAL = ["start", "end", "nik_pemilik", "nama_pemilik", "no_hp", "nib", "kode_kabkota",
+            "kabupaten_kota", "skala_usaha", "kendala_utama", "kendala", "omzet_sebelum",
+            "omzet_sesudah", "tenaga_kerja_sebelum", "tenaga_kerja_sesudah", "platform_digital",
+            "_id", "_uuid", "_validation_status"]
+YES_NO = {"ya": True, "tidak": False, "yes": True, "no": False, "1": True, "0": False}
+SCALES = {"mikro": "mikro", "kecil": "kecil", "menengah": "menengah"}
+
+
+def _period(value) -> str | None:
+    """Survey wave as YYYY-MM (an xlsx may have turned it into a date cell)."""
+    if isinstance(value, (date, datetime)):
+        return value.strftime("%Y-%m")
+    text = clean_text(value)
+    if text is None:
+        return None
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})(-\d{1,2})?", text)
+    if not match or not 1 <= int(match[2]) <= 12:
+        raise CellError("invalid_period", text)
+    return f"{match[1]}-{int(match[2]):02d}"
+
+
+def parse(data: bytes, landing_path: str) -> ParseResult:
+    table = read_cells(data, landing_path)
+    found = resolve_columns(table.frame, REQUIRED, OPTIONAL)
+    require_one_of(found, ["nik_pemilik", "nib"])
+    require_one_of(found, ["kode_kabkota", "kabupaten_kota"])
+    reference = load_reference()
+    rows = RowBuilder(table, found)
+
+    period = rows.convert("periode_survei", _period)
+    rows.require("periode_survei", period)
+    nik, nib = identifiers(rows)
+    region = region_codes(rows, reference)
+    sector = rows.convert("sektor_usaha", reference.sector_code)
+    impacted = rows.convert("terdampak_covid", choice(YES_NO))
+    rows.require("terdampak_covid", impacted)
+    # Kobo writes _submission_time in UTC without a zone; start/end carry their offset.
+    submitted = rows.convert("_submission_time", lambda v: parse_timestamp_utc(v, timezone.utc))
+    rows.require("_submission_time", submitted)
+    business = rows.text("nama_usaha")
+    rows.require("nama_usaha", business)
+    return rows.result({
+        "submission_id": rows.text("_id"),
+        "submission_uuid": rows.text("_uuid"),
+        "survey_period": period,
+        "started_at_utc": rows.convert("start", parse_timestamp_utc),
+        "ended_at_utc": rows.convert("end", parse_timestamp_utc),
+        "submitted_at_utc": submitted,
+        "submitted_date_wib": wib_dates(submitted),
+        "nik": nik,
+        "owner_name": rows.text("nama_pemilik"),
+        "phone": rows.text("no_hp"),
+        "nib": nib,
+        "business_name": business,
+        "region_code": region,
+        "sector_code": sector,
+        "scale": rows.convert("skala_usaha", choice(SCALES)),
+        "is_impacted": impacted,
+        "primary_constraint_code": rows.convert("kendala_utama", reference.constraint_code),
+        "constraint_codes": rows.convert("kendala", _multi(reference.constraint_code),
+                                         cells=_select_multiple(table.frame, found, "kendala")),
+        "turnover_before_idr": rows.convert("omzet_sebelum", parse_money),
+        "turnover_after_idr": rows.convert("omzet_sesudah", parse_money),
+        "workers_before": rows.convert("tenaga_kerja_sebelum", parse_count),
+        "workers_after": rows.convert("tenaga_kerja_sesudah", parse_count),
+        "digital_platforms": rows.convert("platform_digital", _multi(lambda v: v.lower()),
+                                          cells=_select_multiple(table.frame, found, "platform_digital")),
+        "validation_status": rows.text("_validation_status"),
+    })
+
+
+def _multi(to_code):
+    """Space-separated choice names -> space-separated codes (sorted, unique)."""
+    def parse(value):
+        text = clean_text(value)
+        if text is None:
+            return None
+        return " ".join(sorted({to_code(part) for part in text.split()}))
+    return parse
+
+
+def _select_multiple(frame: pd.DataFrame, found: dict, question: str) -> np.ndarray:
+    """The summary column, or the names of the `question/choice` columns that hold 1."""
+    if question in found:
+        return frame[found[question]].to_numpy(dtype=object)
+    prefix = question + "/"
+    choices = [c for c in frame.columns if c.startswith(prefix)]
+    if not choices:
+        return np.full(len(frame), None, dtype=object)
+    ticked = frame[choices].astype(str).isin(["1", "1.0", "True", "true"])
+    names = np.array([c[len(prefix):] for c in choices], dtype=object)
+    return np.array([" ".join(names[mask]) or None for mask in ticked.to_numpy()], dtype=object)

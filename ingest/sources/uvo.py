@@ -1,0 +1,75 @@
+"""UKM Virtual Expo transactions: CSV (`,` or `;`) or JSON (array or {"transaksi": [...]})."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ingest.reference import load_reference
+from ingest.rows import ParseResult, RowBuilder, resolve_columns
+from ingest.sources.common import choice, read_cells, wib_dates
+from ingest.values import CellError, clean_text, parse_money, parse_timestamp_utc
+
+REQUIRED = ["id_transaksi", "id_peserta", "tanggal_transaksi", "negara_pembeli", "mata_uang",
+            "nilai", "status"]
+OPTIONAL = ["nama_peserta"]
+STATUSES = {"lunas": "lunas", "batal": "batal", "menunggu": "menunggu"}
+
+
+def _country(value) -> str | None:
+    text = clean_text(value)
+    if text is None:
+        return None
+    if not re.fullmatch(r"[A-Za-z]{2}", text):
+        raise CellError("invalid_country", text)
+    return text.upper()
+
+
+def _currency(value) -> str | None:
+    text = clean_text(value)
+    return None if text is None else text.upper()
+
+
+def parse(data: bytes, landing_path: str) -> ParseResult:
+    table = read_cells(data, landing_path, json_key="transaksi")
+    rows = RowBuilder(table, resolve_columns(table.frame, REQUIRED, OPTIONAL))
+    transaction_id = rows.text("id_transaksi")
+    rows.require("id_transaksi", transaction_id)
+    participant_id = rows.text("id_peserta")
+    rows.require("id_peserta", participant_id)
+    ts_utc = rows.convert("tanggal_transaksi", parse_timestamp_utc)  # zone-less = WIB
+    rows.require("tanggal_transaksi", ts_utc)
+    country = rows.convert("negara_pembeli", _country)
+    rows.require("negara_pembeli", country)
+    currency = rows.convert("mata_uang", _currency)
+    rows.require("mata_uang", currency)
+    amount = rows.convert("nilai", parse_money)
+    rows.require("nilai", amount)
+    status = rows.convert("status", choice(STATUSES, "unknown_status"))
+    rows.require("status", status)
+    local_dates = wib_dates(ts_utc)
+    _reject_missing_fx(rows, currency, local_dates)
+    return rows.result({
+        "transaction_id": transaction_id,
+        "participant_id": participant_id,
+        "participant_name": rows.text("nama_peserta"),
+        "transaction_ts_utc": ts_utc,
+        "transaction_date_wib": local_dates,
+        "buyer_country": country,
+        "currency": currency,
+        "amount": amount,
+        "status": status,
+    })
+
+
+def _reject_missing_fx(rows: RowBuilder, currency: np.ndarray, local_dates: np.ndarray) -> None:
+    """A currency or month without a rate is a row error, never a zero (data contract 2.5)."""
+    fx = load_reference().fx_months
+    known = {code for _, code in fx}
+    months = np.array([d.strftime("%Y-%m") if d is not None else None for d in local_dates], dtype=object)
+    unknown = np.array([c is not None and c not in known for c in currency])
+    rows.reject(unknown, "unknown_currency", "column 'mata_uang': currency not in fx_rates_monthly")
+    missing = np.array([c is not None and m is not None and c in known and (m, c) not in fx
+                        for c, m in zip(currency, months)])
+    rows.reject(missing, "missing_fx_rate", "no fx_rates_monthly rate for this currency and month")

@@ -1,0 +1,143 @@
+"""The raw loader: ledger, idempotency, duplicates, corrected versions, quarantine, atomicity."""
+
+import os
+
+import duckdb
+import pytest
+
+from ingest import raw_load
+from ingest.raw_load import load_new_files
+from tests.filemakers import csv_bytes
+from tests.test_parsers import GOBIZ_HEADER, gobiz_row
+
+SALT = "test-salt"
+
+
+def write(landing, relative, data, mtime):
+    path = landing / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    os.utime(path, (mtime, mtime))
+    return path
+
+
+def gobiz_file(*rows):
+    return csv_bytes([GOBIZ_HEADER, *rows], bom=True)
+
+
+@pytest.fixture
+def zone(tmp_path):
+    landing, warehouse = tmp_path / "landing", tmp_path / "wh.duckdb"
+    landing.mkdir()
+
+    def load(**kwargs):
+        return load_new_files(warehouse, landing, SALT, **kwargs)
+
+    def query(sql):
+        con = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            return con.execute(sql).fetchall()
+        finally:
+            con.close()
+
+    return landing, load, query
+
+
+def test_load_then_same_again_changes_nothing(zone):
+    landing, load, query = zone
+    write(landing, "gofood/day1.csv", gobiz_file(gobiz_row("F-1", "2021-09-05T03:00:00Z", "10.000"),
+                                                 gobiz_row("F-2", "2021-09-05T03:00:00Z", "-1")), 1_600_000_000)
+    first = load()
+    assert [(o.status, o.rows_read, o.rows_loaded, o.rows_rejected) for o in first] == [("loaded", 2, 1, 1)]
+    before = query("select * from raw.gofood_transactions")
+    second = load()
+    assert [o.status for o in second] == ["unchanged"]
+    assert query("select * from raw.gofood_transactions") == before
+    assert query("select count(*) from raw.rejected_rows") == [(1,)]
+    assert query("select status, rows_read, rows_loaded, rows_rejected from raw.landing_files") == [
+        ("loaded", 2, 1, 1)]
+
+
+def test_corrected_version_replaces_rows(zone):
+    landing, load, query = zone
+    write(landing, "gofood/day1.csv", gobiz_file(gobiz_row("F-1", "2021-09-05T03:00:00Z", "10.000"),
+                                                 gobiz_row("F-2", "2021-09-05T03:00:00Z", "20.000")), 1_600_000_000)
+    load()
+    write(landing, "gofood/day1.csv", gobiz_file(gobiz_row("F-1", "2021-09-05T03:00:00Z", "11.000")), 1_600_000_100)
+    [outcome] = load()
+    assert outcome.status == "loaded" and outcome.replaced is not None
+    assert query("select transaction_id, amount from raw.gofood_transactions") == [("F-1", 11000)]
+    assert sorted(query("select status from raw.landing_files")) == [("loaded",), ("superseded",)]
+
+
+def test_same_bytes_under_another_name_is_a_duplicate(zone):
+    landing, load, query = zone
+    data = gobiz_file(gobiz_row("F-1", "2021-09-05T03:00:00Z", "10.000"))
+    write(landing, "gofood/day1.csv", data, 1_600_000_000)
+    write(landing, "gofood/day1 (1).csv", data, 1_600_000_100)
+    outcomes = load()
+    assert [o.status for o in outcomes] == ["loaded", "duplicate"]
+    assert "day1.csv" in outcomes[1].reason
+    assert query("select count(*) from raw.gofood_transactions") == [(1,)]
+
+
+def test_broken_files_are_quarantined_and_others_load(zone):
+    landing, load, query = zone
+    write(landing, "gofood/empty.csv", b"", 1_600_000_000)
+    write(landing, "gofood/garbage.csv", bytes(range(256)) * 10, 1_600_000_001)
+    write(landing, "shopee/1/Order.all.20210101_20210131.xlsx", b"PK\x03\x04truncated", 1_600_000_002)
+    write(landing, "gofood/no_amount.csv", csv_bytes([[c for c in GOBIZ_HEADER if c != "Amount"]]), 1_600_000_003)
+    write(landing, "misc/notes.csv", b"a,b\n1,2\n", 1_600_000_004)
+    write(landing, "gofood/good.csv", gobiz_file(gobiz_row("F-1", "2021-09-05T03:00:00Z", "10.000")), 1_600_000_005)
+    write(landing, "gofood/~$lock.csv", b"x", 1_600_000_006)           # temp names are ignored
+    write(landing, "gofood/half.csv.part", b"x", 1_600_000_007)
+    outcomes = {o.path: o for o in load()}
+    assert set(outcomes) == {"gofood/empty.csv", "gofood/garbage.csv", "gofood/no_amount.csv",
+                             "shopee/1/Order.all.20210101_20210131.xlsx", "misc/notes.csv", "gofood/good.csv"}
+    assert outcomes["gofood/good.csv"].status == "loaded"
+    reasons = {path: o.reason for path, o in outcomes.items() if o.status == "quarantined"}
+    assert "empty" in reasons["gofood/empty.csv"]
+    assert "NUL" in reasons["gofood/garbage.csv"]
+    assert "xlsx" in reasons["shopee/1/Order.all.20210101_20210131.xlsx"]
+    assert "Amount" in reasons["gofood/no_amount.csv"]
+    assert "source folder" in reasons["misc/notes.csv"]
+    assert query("select count(*) from raw.landing_files where status = 'quarantined'") == [(5,)]
+
+
+def test_files_not_yet_settled_wait(zone):
+    import time
+    landing, load, query = zone
+    write(landing, "gofood/now.csv", gobiz_file(gobiz_row("F-1", "2021-09-05T03:00:00Z", "1")), time.time())
+    assert load(settle_seconds=60) == []
+    assert [o.status for o in load(settle_seconds=0)] == ["loaded"]
+
+
+def test_crash_mid_file_leaves_nothing_half_loaded(zone, monkeypatch):
+    landing, load, query = zone
+    write(landing, "gofood/day1.csv", gobiz_file(gobiz_row("F-1", "2021-09-05T03:00:00Z", "10.000")), 1_600_000_000)
+    original = raw_load._insert_rows
+
+    def insert_then_fail(con, *args):
+        original(con, *args)
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(raw_load, "_insert_rows", insert_then_fail)
+    with pytest.raises(RuntimeError):
+        load()
+    assert query("select count(*) from raw.gofood_transactions") == [(0,)]
+    assert query("select count(*) from raw.landing_files") == [(0,)]
+    monkeypatch.setattr(raw_load, "_insert_rows", original)
+    assert [o.status for o in load()] == ["loaded"]
+    assert query("select count(*) from raw.gofood_transactions") == [(1,)]
+
+
+def test_umkm_key_is_salted_hash_not_nik(zone):
+    from tests.test_parsers import ENROLL_HEADER, NIK_1
+    landing, load, query = zone
+    write(landing, "enrollment/a.csv", csv_bytes([ENROLL_HEADER, ["goshop", NIK_1, "", "A", "3374", "",
+                                                                  "kuliner", "G1", "05/03/2021"]]), 1_600_000_000)
+    load()
+    [(key, nik)] = query("select umkm_key, nik from raw.enrollments")
+    assert nik == NIK_1 and len(key) == 32 and NIK_1 not in key
+    from ingest.identifiers import umkm_key
+    assert key == umkm_key(NIK_1, None, SALT) != umkm_key(NIK_1, None, "other-salt")
