@@ -80,7 +80,7 @@ def print_landing_report(settings: Settings, since: datetime) -> None:
           f"{sum(r[0] == 'duplicate' for r in rows)} duplicate, "
           f"{sum(r[0] == 'quarantined' for r in rows)} quarantined; "
           f"{totals[0] - len(rows)} already loaded before")
-    for status, path, read, kept, rejected, reason in rows:
+    for status, path, read, _loaded, rejected, reason in rows:
         if status != "loaded" or rejected:
             detail = reason if status != "loaded" else f"{rejected} of {read} rows rejected"
             print(f"  {status:<11} {path}: {detail}")

@@ -19,8 +19,8 @@ SERVING_DB = "marts.duckdb"
 
 
 def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    rows = con.execute("select table_name from information_schema.tables where table_schema = 'marts' "
-                       "and table_type = 'BASE TABLE' order by table_name").fetchall()
+    rows = con.execute("select table_name from information_schema.tables where table_catalog = 'warehouse' "
+                       "and table_schema = 'marts' and table_type = 'BASE TABLE' order by table_name").fetchall()
     return [name for (name,) in rows]
 
 
@@ -29,18 +29,19 @@ def publish_marts(warehouse_path: Path, serving_dir: Path) -> dict[str, int]:
     serving_dir.mkdir(parents=True, exist_ok=True)
     token = uuid.uuid4().hex[:8]
     tmp_db = serving_dir / f".{SERVING_DB}.{token}.tmp"
-    con = duckdb.connect(str(warehouse_path), read_only=True)
+    con = duckdb.connect()  # in memory: the warehouse is attached read-only, the copy writable
     try:
+        con.execute(f"attach '{warehouse_path}' as warehouse (read_only)")
+        con.execute(f"attach '{tmp_db}' as serving (storage_version '{SERVING_STORAGE_VERSION}')")
         tables = mart_tables(con)
         if not tables:
             raise RuntimeError("the warehouse has no marts to publish; run the dbt models first")
-        con.execute(f"attach '{tmp_db}' as serving (storage_version '{SERVING_STORAGE_VERSION}')")
         counts, parquet_tmp = {}, {}
         for table in tables:
-            con.execute(f"create table serving.main.{table} as select * from marts.{table}")
+            con.execute(f"create table serving.main.{table} as select * from warehouse.marts.{table}")
             counts[table] = con.execute(f"select count(*) from serving.main.{table}").fetchone()[0]
             parquet_tmp[table] = serving_dir / f".{table}.parquet.{token}.tmp"
-            con.execute(f"copy marts.{table} to '{parquet_tmp[table]}' (format parquet)")
+            con.execute(f"copy serving.main.{table} to '{parquet_tmp[table]}' (format parquet)")
         con.execute("detach serving")
     except BaseException:
         con.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 
 from ingest.rows import ParseResult, RowBuilder, resolve_columns
 from ingest.sources.common import read_cells, wib_dates

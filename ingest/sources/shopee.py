@@ -14,7 +14,7 @@ import pandas as pd
 from ingest.readers import QuarantineError
 from ingest.rows import ParseResult, RowBuilder, resolve_columns
 from ingest.sources.common import read_cells, wib_dates
-from ingest.values import CellError, clean_text, parse_count, parse_money, parse_timestamp_utc
+from ingest.values import parse_count, parse_money, parse_timestamp_utc
 
 REQUIRED = ["No. Pesanan", "Status Pesanan", "Waktu Pesanan Dibuat", "Jumlah"]
 OPTIONAL = ["Waktu Pesanan Selesai", "Nama Produk", "Nomor Referensi SKU", "Nama Variasi",
