@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
-
-from orchestration.assets.dbt import dbt_project, umkm_dbt_models
+from orchestration.assets.dbt import dbt_cli_resource, umkm_dbt_models
 from orchestration.assets.ingest import raw_load
 from orchestration.assets.serving import serving_marts
 from orchestration.resources import UmkmSettings
@@ -14,7 +12,7 @@ ALL_ASSETS = [raw_load, umkm_dbt_models, serving_marts]
 
 
 def build_resources() -> dict:
-    return {"umkm": UmkmSettings.from_env(), "dbt": DbtCliResource(project_dir=dbt_project)}
+    return {"umkm": UmkmSettings.from_env(), "dbt": dbt_cli_resource()}
 
 
 defs = dg.Definitions(assets=ALL_ASSETS, resources=build_resources())

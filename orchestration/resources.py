@@ -1,6 +1,5 @@
 """The pipeline's settings as a Dagster resource, built from the environment."""
 
-from __future__ import annotations
 
 import os
 from pathlib import Path

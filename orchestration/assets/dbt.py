@@ -1,7 +1,7 @@
 """The dbt models, seeds and tests as Dagster assets (dagster-dbt)."""
 
-from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -9,6 +9,8 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# The dbt next to this interpreter: works without an activated virtualenv.
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 _SOURCES_OF_TRUTH = ("models", "macros", "seeds", "dbt_project.yml", "profiles.yml")
 
 
@@ -22,9 +24,13 @@ def prepare_manifest(project: DbtProject = dbt_project) -> Path:
                  for path in [DBT_PROJECT_DIR / name, *(DBT_PROJECT_DIR / name).rglob("*")]
                  if path.exists())
     if not manifest.exists() or manifest.stat().st_mtime < newest:
-        DbtCliResource(project_dir=project).cli(["parse", "--quiet"],
+        dbt_cli_resource().cli(["parse", "--quiet"],
                                                  target_path=Path(project.target_path)).wait()
     return manifest
+
+
+def dbt_cli_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
 
 
 class UmkmDbtTranslator(DagsterDbtTranslator):

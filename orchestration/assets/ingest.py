@@ -1,6 +1,5 @@
 """Raw-load assets: one per raw table, filled by one op that loads new landing files."""
 
-from __future__ import annotations
 
 from collections import Counter
 

@@ -1,6 +1,5 @@
 """The serving copy of the marts for BI tools (marts-contract section 4)."""
 
-from __future__ import annotations
 
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model

@@ -1,0 +1,11 @@
+{#-
+    Use the custom schema name exactly (staging, intermediate, marts, reference) instead of
+    dbt's default `<target schema>_<custom>`; models without one go to the target schema.
+-#}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}
+        {{ target.schema }}
+    {%- else -%}
+        {{ custom_schema_name | trim }}
+    {%- endif -%}
+{%- endmacro %}

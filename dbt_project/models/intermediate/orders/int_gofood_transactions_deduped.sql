@@ -1,0 +1,42 @@
+-- One row per GoBiz Transaction ID: the latest landed version wins (a re-run report may
+-- carry a newer status, e.g. pending -> settlement).
+with
+
+transactions as (
+
+    select * from {{ ref('stg_gobiz__transactions') }}
+
+),
+
+ranked as (
+
+    select
+        transactions.*,
+        row_number() over (
+            partition by transaction_id
+            order by {{ latest_landed_order('transactions') }}
+        ) as version_rank
+
+    from transactions
+
+)
+
+select
+    'gofood' as platform,
+    transaction_id as order_id,
+    merchant_id as platform_merchant_id,
+    feature,
+    transaction_date_wib as order_date,
+    transaction_ts_utc as order_ts_utc,
+    transaction_status as status_raw,
+    is_settled as is_counted,
+    'ID' as buyer_country,
+    currency,
+    amount as amount_original,
+    cast(amount as decimal(18, 2)) as amount_idr,
+    landing_path,
+    file_landed_at,
+    loaded_at
+
+from ranked
+where version_rank = 1

@@ -1,0 +1,53 @@
+-- Program turnover (data contract section 3): one row per (program, counted order) where the
+-- order's merchant is enrolled in the program, the order is on the program's platform (and
+-- GoBiz feature, where the program sets one), dated inside [start_date, end_date] and on or
+-- after the UMKM's joined_date.
+with
+
+programs as (
+
+    select * from {{ ref('stg_reference__programs') }}
+
+),
+
+enrollments as (
+
+    select * from {{ ref('int_enrollments_deduped') }}
+
+),
+
+orders as (
+
+    select * from {{ ref('int_orders_unioned') }}
+    where is_counted
+
+)
+
+select
+    programs.program_id,
+    enrollments.umkm_key,
+    orders.platform,
+    orders.platform_merchant_id,
+    orders.order_id,
+    orders.feature,
+    orders.order_date,
+    cast({{ dbt.date_trunc('month', 'orders.order_date') }} as date) as order_month,
+    orders.buyer_country,
+    coalesce(orders.buyer_country <> 'ID', false) as is_foreign_buyer,
+    orders.currency,
+    orders.amount_original,
+    orders.amount_idr,
+    enrollments.joined_date,
+    programs.start_date as program_start_date,
+    programs.end_date as program_end_date
+
+from enrollments
+inner join programs
+    on enrollments.program_id = programs.program_id
+inner join orders
+    on orders.platform = programs.platform
+   and orders.platform_merchant_id = enrollments.platform_merchant_id
+where (programs.feature is null or lower(orders.feature) = lower(programs.feature))
+  and orders.order_date >= programs.start_date
+  and orders.order_date <= programs.end_date
+  and orders.order_date >= enrollments.joined_date

@@ -1,0 +1,41 @@
+-- One row per loaded UKM Virtual Expo transaction. participant_name is left in raw.
+with
+
+source as (
+
+    select * from {{ source('raw', 'uvo_transactions') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        transaction_id,
+        participant_id,
+
+        -- properties
+        status,
+        lower(trim(status)) = 'lunas' as is_paid,
+        upper(trim(buyer_country)) as buyer_country,
+        upper(trim(currency)) as currency,
+
+        -- money, in `currency`
+        amount,
+
+        -- dates
+        transaction_ts_utc,
+        transaction_date_wib,
+
+        -- lineage
+        landing_path,
+        sha256 as file_sha256,
+        {{ adapter.quote('row_number') }} as source_row_number,
+        file_landed_at,
+        loaded_at
+
+    from source
+
+)
+
+select * from renamed
