@@ -64,15 +64,19 @@ def parse_landing_file(source: str | None, data: bytes, path: str) -> ParseResul
 
 
 def load_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, landing_file: LandingFile,
-              salt: str) -> LoadOutcome:
-    """Load one landing file version; see the module docstring for the rules."""
+              salt: str, force: bool = False) -> LoadOutcome:
+    """Load one landing file version; see the module docstring for the rules.
+
+    `force` reloads a version that is already current (a re-run asked for from the UI):
+    its rows are replaced by the same rows, so the result is the same.
+    """
     path, source = landing_file.path, landing_file.source
     data = landing_file.absolute(landing_dir).read_bytes()
     sha = sha256_of(data)
     current = con.execute(
         "select sha256 from raw.landing_files where landing_path = ? and status <> 'superseded' "
         "order by first_seen desc limit 1", [path]).fetchone()
-    if current and current[0] == sha:
+    if current and current[0] == sha and not force:
         return LoadOutcome(path, source, sha, "unchanged")
     twin = con.execute(
         "select landing_path from raw.landing_files where sha256 = ? and status = 'loaded' "
@@ -90,7 +94,7 @@ def load_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, landing_file: L
             status, reason = "quarantined", str(error)
 
     now = utc_now()
-    landed_at = datetime.fromtimestamp(landing_file.mtime, timezone.utc).replace(tzinfo=None)
+    landed_at = _utc(landing_file.mtime)
     con.execute("begin transaction")
     try:
         if current:
@@ -149,26 +153,60 @@ def connect_warehouse(warehouse_path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def load_new_files(warehouse_path: Path, landing_dir: Path, salt: str, settle_seconds: float = 0.0,
-                   sources: set[str | None] | None = None, paths: set[str] | None = None,
-                   on_outcome=None) -> list[LoadOutcome]:
-    """Load every settled landing file whose version is new, oldest first.
+def pending_files(con: duckdb.DuckDBPyConnection, landing_dir: Path, settle_seconds: float = 0.0
+                  ) -> list[tuple[LandingFile, str]]:
+    """Settled landing files whose bytes differ from the version the ledger holds, with sha256.
 
-    `sources` limits the run to some source folders (None in the set = files outside them);
-    `paths` to some landing paths. `on_outcome` is called after each file (for logging).
+    A file whose size and mtime match its ledger version is not even read, so a run with
+    nothing new costs one directory listing and one ledger query.
     """
-    from ingest.landing import scan_landing
+    from ingest.landing import scan_landing, sha256_of_file
 
-    files = [f for f in scan_landing(landing_dir, settle_seconds)
-             if (sources is None or f.source in sources) and (paths is None or f.path in paths)]
+    known = {path: (sha, size, landed) for path, sha, size, landed in con.execute(
+        "select landing_path, sha256, size_bytes, file_landed_at from raw.landing_files "
+        "where status <> 'superseded'").fetchall()}
+    pending = []
+    for landing_file in scan_landing(landing_dir, settle_seconds):
+        version = known.get(landing_file.path)
+        if version and version[1] == landing_file.size and version[2] == _utc(landing_file.mtime):
+            continue
+        sha = sha256_of_file(landing_file.absolute(landing_dir))
+        if not version or version[0] != sha:
+            pending.append((landing_file, sha))
+    return pending
+
+
+def load_files(warehouse_path: Path, landing_dir: Path, paths: list[str], salt: str,
+               force: bool = False, on_outcome=None) -> list[LoadOutcome]:
+    """Load the given landing paths in order, each in its own transaction."""
+    from ingest.landing import stat_landing_file
+
     outcomes = []
     con = connect_warehouse(warehouse_path)
     try:
-        for landing_file in files:
-            outcome = load_file(con, landing_dir, landing_file, salt)
+        for path in paths:
+            landing_file = stat_landing_file(landing_dir, path)
+            if landing_file is None:
+                continue  # gone since it was listed: nothing to load, nothing lost
+            outcome = load_file(con, landing_dir, landing_file, salt, force=force)
             outcomes.append(outcome)
             if on_outcome is not None:
                 on_outcome(outcome)
     finally:
         con.close()  # dbt runs in another process and needs the single writer lock
     return outcomes
+
+
+def load_new_files(warehouse_path: Path, landing_dir: Path, salt: str, settle_seconds: float = 0.0,
+                   on_outcome=None) -> list[LoadOutcome]:
+    """Load every settled landing file whose version is new, oldest first."""
+    con = connect_warehouse(warehouse_path)
+    try:
+        paths = [landing_file.path for landing_file, _ in pending_files(con, landing_dir, settle_seconds)]
+    finally:
+        con.close()
+    return load_files(warehouse_path, landing_dir, paths, salt, on_outcome=on_outcome)
+
+
+def _utc(epoch_seconds: float) -> datetime:
+    return datetime.fromtimestamp(epoch_seconds, timezone.utc).replace(tzinfo=None)

@@ -116,6 +116,10 @@ SOURCE_TABLES: dict[str, dict[str, str]] = {
     },
 }
 
+# Personal data (data contract section 4) and free text that may hold it: raw layer only.
+PERSONAL_COLUMNS = frozenset({"nik", "owner_name", "phone", "buyer_username", "recipient_name",
+                              "recipient_phone", "shipping_address", "extra_columns", "participant_name"})
+
 LEDGER_DDL = """
 create table if not exists raw.landing_files (
     landing_path varchar not null,

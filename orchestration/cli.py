@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 
 import duckdb
 
 from ingest.settings import Settings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,18 +41,26 @@ def run_demo(scale: int, seed: int) -> int:
     return 0
 
 
+def use_project_dagster_home() -> None:
+    """Runs of `umkm run` land in the same instance `dagster dev` shows (see README)."""
+    os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster_home"))
+    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+
+
 def run_pipeline() -> int:
-    """One synchronous pass of the same asset graph Dagster runs."""
+    """One synchronous pass of the `full_refresh` job, the one the nightly schedule runs."""
+    use_project_dagster_home()
     import dagster as dg
 
-    from orchestration.definitions import ALL_ASSETS, build_resources
+    from orchestration.definitions import build_definitions
 
     settings = Settings.from_env()
     if settings.salt_is_demo:
         print("note: UMKM_HASH_SALT is not set; using the demo salt (set it in production, see README)")
     started_at = datetime.now(timezone.utc).replace(tzinfo=None)
     started = time.perf_counter()
-    result = dg.materialize(ALL_ASSETS, resources=build_resources(), raise_on_error=False)
+    job = build_definitions().resolve_job_def("full_refresh")
+    result = job.execute_in_process(instance=dg.DagsterInstance.get(), raise_on_error=False)
     elapsed = time.perf_counter() - started
 
     print_landing_report(settings, started_at)

@@ -1,18 +1,34 @@
-"""The one Definitions root: raw loads, dbt models, serving copy (and, later, automation)."""
-
-from __future__ import annotations
+"""The one Definitions root: ingest, dbt, serving, freshness checks, sensors and schedules."""
 
 import dagster as dg
-from orchestration.assets.dbt import dbt_cli_resource, umkm_dbt_models
-from orchestration.assets.ingest import raw_load
-from orchestration.assets.serving import serving_marts
-from orchestration.resources import UmkmSettings
 
-ALL_ASSETS = [raw_load, umkm_dbt_models, serving_marts]
+from orchestration.assets.dbt import dbt_cli_resource, umkm_dbt_models
+from orchestration.assets.ingest import landing_reconciliation, raw_files
+from orchestration.assets.serving import serving_marts
+from orchestration.freshness import FRESHNESS_CHECKS
+from orchestration.jobs import (freshness_job, freshness_schedule, full_refresh_job, load_landing_file_job,
+                                nightly_schedule)
+from orchestration.resources import UmkmSettings
+from orchestration.sensors import alert_on_run_failure, automation_sensor, landing_file_sensor
+
+ALL_ASSETS = [raw_files, landing_reconciliation, umkm_dbt_models, serving_marts]
+ALL_CHECKS = [*FRESHNESS_CHECKS]
 
 
 def build_resources() -> dict:
     return {"umkm": UmkmSettings.from_env(), "dbt": dbt_cli_resource()}
 
 
-defs = dg.Definitions(assets=ALL_ASSETS, resources=build_resources())
+def build_definitions() -> dg.Definitions:
+    """Built from the environment of the moment (`umkm run` and tests build their own)."""
+    return dg.Definitions(
+        assets=ALL_ASSETS,
+        asset_checks=ALL_CHECKS,
+        jobs=[load_landing_file_job, full_refresh_job, freshness_job],
+        schedules=[nightly_schedule, freshness_schedule],
+        sensors=[landing_file_sensor, alert_on_run_failure, automation_sensor],
+        resources=build_resources(),
+    )
+
+
+defs = build_definitions()

@@ -7,6 +7,10 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from orchestration.automation import REFRESH_AFTER_UPSTREAM, WAREHOUSE_POOL
+
+RECONCILIATION_KEY = dg.AssetKey("landing_reconciliation")
+
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # The dbt next to this interpreter: works without an activated virtualenv.
@@ -34,15 +38,23 @@ def dbt_cli_resource() -> DbtCliResource:
 
 
 class UmkmDbtTranslator(DagsterDbtTranslator):
-    def get_group_name(self, dbt_resource_props) -> str:
-        return "dbt"
+    """Group `dbt`, refreshed after the raw loads; staging also waits for the batch load."""
 
-    def get_owners(self, dbt_resource_props):
-        return ["team:data-platform"]
+    def get_asset_spec(self, manifest, unique_id, project) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        if props["resource_type"] in ("model", "seed", "snapshot"):
+            spec = spec.replace_attributes(group_name="dbt", owners=["team:data-platform"],
+                                           automation_condition=REFRESH_AFTER_UPSTREAM)
+            if any(dep.startswith("source.") for dep in props.get("depends_on", {}).get("nodes", [])):
+                # `umkm run` and the nightly run load files in `landing_reconciliation`, then
+                # build: this edge puts the build after the load inside one run.
+                spec = spec.merge_attributes(deps=[RECONCILIATION_KEY])
+        return spec
 
 
 @dbt_assets(manifest=prepare_manifest(), project=dbt_project,
-            dagster_dbt_translator=UmkmDbtTranslator(), pool="duckdb_warehouse")
+            dagster_dbt_translator=UmkmDbtTranslator(), pool=WAREHOUSE_POOL)
 def umkm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Seeds, staging, intermediate and marts, with their dbt tests, in one `dbt build`."""
     yield from dbt.cli(["build"], context=context).stream()

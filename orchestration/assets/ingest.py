@@ -1,65 +1,143 @@
-"""Raw-load assets: one per raw table, filled by one op that loads new landing files."""
+"""Raw-load assets, thin over `ingest.raw_load`.
 
+- `raw_files`: the raw tables, partitioned by landing file version. The landing sensor asks for
+  one run per new version; a backfill from the UI re-runs any file (a forced, idempotent reload).
+- `landing_reconciliation`: the batch path of `umkm run` and the nightly schedule. It loads every
+  settled version the ledger does not hold yet, whatever the sensor missed, and records each as
+  a materialized partition of `raw_files`, so the UI shows one history per file either way.
+"""
 
 from collections import Counter
 
 import dagster as dg
+import duckdb
 
-from ingest.raw_load import LoadOutcome, load_new_files
+from ingest.raw_load import LoadOutcome, connect_warehouse, load_files, pending_files
+from ingest.raw_schema import PERSONAL_COLUMNS
 from ingest.sources import SOURCES
+from orchestration.automation import WAREHOUSE_POOL
+from orchestration.partitions import landing_files, partition_key, path_of
 from orchestration.resources import UmkmSettings
 
 OWNER = "team:data-platform"
 LEDGER_KEY = dg.AssetKey(["raw", "landing_files"])
 SOURCE_KEYS = {name: dg.AssetKey(["raw", source.table]) for name, source in SOURCES.items()}
+RAW_KEYS = [*SOURCE_KEYS.values(), LEDGER_KEY]
 
 RAW_SPECS = [
     dg.AssetSpec(key, group_name="ingest", kinds={"python", "duckdb"}, owners=[OWNER],
-                 description=f"Rows of the {name}/ landing files, typed, with lineage "
-                             f"(landing path, sha256, row number). Personal data stays here.")
+                 partitions_def=landing_files, tags={"source": name},
+                 description=f"Rows of the {name}/ landing files, typed, with lineage (landing path, "
+                             f"sha256, row number). Personal data stays in this raw layer.")
     for name, key in SOURCE_KEYS.items()
 ] + [
     dg.AssetSpec(LEDGER_KEY, group_name="ingest", kinds={"python", "duckdb"}, owners=[OWNER],
-                 description="File ledger: every landing file version with its status "
-                             "(loaded, duplicate, quarantined, superseded), reason and row counts."),
+                 partitions_def=landing_files,
+                 description="File ledger raw.landing_files: every landing file version with its status "
+                             "(loaded, duplicate, quarantined, superseded), reason and row counts; "
+                             "rejected rows in raw.rejected_rows."),
 ]
 
 
-class RawLoadConfig(dg.Config):
-    paths: list[str] = []  # load only these landing paths; empty = every new or changed file
-
-
-@dg.multi_asset(specs=RAW_SPECS, can_subset=True, name="raw_load", pool="duckdb_warehouse")
-def raw_load(context: dg.AssetExecutionContext, config: RawLoadConfig, umkm: UmkmSettings):
-    """Load every new or changed landing file of the selected sources into DuckDB `raw`."""
-    selected = context.selected_asset_keys
-    sources: set[str | None] = {name for name, key in SOURCE_KEYS.items() if key in selected}
-    if LEDGER_KEY in selected:
-        sources.add(None)  # files outside the source folders are quarantined in the ledger
-
-    def log(outcome: LoadOutcome) -> None:
-        if outcome.status != "unchanged":
-            context.log.info(f"{outcome.status}: {outcome.path} read={outcome.rows_read} "
-                             f"loaded={outcome.rows_loaded} rejected={outcome.rows_rejected}"
-                             + (f" ({outcome.reason})" if outcome.reason else ""))
-
-    outcomes = load_new_files(umkm.warehouse, umkm.landing, umkm.hash_salt, umkm.settle_seconds,
-                              sources=sources, paths=set(config.paths) or None, on_outcome=log)
+@dg.multi_asset(specs=RAW_SPECS, name="raw_files", backfill_policy=dg.BackfillPolicy.single_run(),
+                pool=WAREHOUSE_POOL)
+def raw_files(context: dg.AssetExecutionContext, umkm: UmkmSettings):
+    """Load the landing file versions of this run's partitions, one transaction each."""
+    paths = [path_of(key) for key in context.partition_keys]
+    outcomes = load_files(umkm.warehouse, umkm.landing, paths, umkm.hash_salt, force=True,
+                          on_outcome=lambda outcome: log_outcome(context, outcome))
+    previews = preview_tables(umkm, outcomes)
+    # Every spec is reported, touched or not: an unreported output would skip the dbt models
+    # downstream in the same run.
     for name, key in SOURCE_KEYS.items():
-        if key in selected:
-            yield dg.MaterializeResult(asset_key=key, metadata=_metadata(
-                [o for o in outcomes if o.source == name]))
-    if LEDGER_KEY in selected:
-        yield dg.MaterializeResult(asset_key=LEDGER_KEY, metadata=_metadata(outcomes))
+        mine = [o for o in outcomes if o.source == name]
+        metadata = load_metadata(mine)
+        if name in previews:
+            metadata["preview"] = dg.MetadataValue.md(previews[name])
+        yield dg.MaterializeResult(asset_key=key, metadata=metadata)
+    yield dg.MaterializeResult(asset_key=LEDGER_KEY, metadata=ledger_metadata(outcomes))
 
 
-def _metadata(outcomes: list[LoadOutcome]) -> dict:
+@dg.asset(group_name="ingest", kinds={"python", "duckdb"}, owners=[OWNER], pool=WAREHOUSE_POOL)
+def landing_reconciliation(context: dg.AssetExecutionContext, umkm: UmkmSettings) -> dg.MaterializeResult:
+    """Load every new or changed landing file (the batch path of `umkm run` and the nightly run)."""
+    con = connect_warehouse(umkm.warehouse)
+    try:
+        pending = pending_files(con, umkm.landing, umkm.settle_seconds)
+    finally:
+        con.close()
+    outcomes = load_files(umkm.warehouse, umkm.landing, [f.path for f, _ in pending], umkm.hash_salt,
+                          on_outcome=lambda outcome: log_outcome(context, outcome))
+    record_partitions(context, outcomes)
+    return dg.MaterializeResult(metadata=ledger_metadata(outcomes))
+
+
+def record_partitions(context: dg.AssetExecutionContext, outcomes: list[LoadOutcome]) -> None:
+    """Register each loaded version as a `raw_files` partition and log its materialization."""
+    keys = {o.path: partition_key(o.path, o.sha256) for o in outcomes}
+    new = [k for k in keys.values() if not context.instance.has_dynamic_partition(landing_files.name, k)]
+    if new:
+        context.instance.add_dynamic_partitions(landing_files.name, new)
+    for outcome in outcomes:
+        targets = [LEDGER_KEY] + ([SOURCE_KEYS[outcome.source]] if outcome.source else [])
+        for asset_key in targets:
+            context.log_event(dg.AssetMaterialization(asset_key=asset_key, partition=keys[outcome.path],
+                                                      metadata=load_metadata([outcome])))
+
+
+def log_outcome(context: dg.AssetExecutionContext, outcome: LoadOutcome) -> None:
+    context.log.info(f"{outcome.status}: {outcome.path} read={outcome.rows_read} loaded={outcome.rows_loaded} "
+                     f"rejected={outcome.rows_rejected}" + (f" ({outcome.reason})" if outcome.reason else ""))
+
+
+def load_metadata(outcomes: list[LoadOutcome]) -> dict:
     statuses = Counter(o.status for o in outcomes)
-    return {
-        "files_loaded": statuses["loaded"], "files_unchanged": statuses["unchanged"],
-        "files_duplicate": statuses["duplicate"], "files_quarantined": statuses["quarantined"],
+    metadata = {f"files_{status}": statuses[status] for status in ("loaded", "duplicate", "quarantined")}
+    metadata |= {
         "rows_read": sum(o.rows_read for o in outcomes),
         "rows_loaded": sum(o.rows_loaded for o in outcomes),
         "rows_rejected": sum(o.rows_rejected for o in outcomes),
         "dagster/row_count": sum(o.rows_loaded for o in outcomes),
     }
+    if len(outcomes) == 1:
+        metadata |= {"landing_path": outcomes[0].path, "sha256": outcomes[0].sha256,
+                     "status": outcomes[0].status, "reason": outcomes[0].reason or ""}
+    return metadata
+
+
+def ledger_metadata(outcomes: list[LoadOutcome], limit: int = 50) -> dict:
+    rows = [[o.path, o.status, o.rows_read, o.rows_loaded, o.rows_rejected, o.reason or ""]
+            for o in outcomes[:limit]]
+    metadata = load_metadata(outcomes)
+    metadata["files"] = dg.MetadataValue.md(markdown_table(
+        ["landing path", "status", "read", "loaded", "rejected", "reason"], rows))
+    return metadata
+
+
+def preview_tables(umkm: UmkmSettings, outcomes: list[LoadOutcome], limit: int = 5) -> dict[str, str]:
+    """The first rows each loaded file gave its raw table, without the personal columns."""
+    loaded = [o for o in outcomes if o.status == "loaded" and o.rows_loaded]
+    if not loaded:
+        return {}
+    previews = {}
+    con = duckdb.connect(str(umkm.warehouse), read_only=True)
+    try:
+        for outcome in loaded[:3]:
+            table = SOURCES[outcome.source].table
+            columns = [c for c in con.table(f"raw.{table}").columns
+                       if c not in PERSONAL_COLUMNS and c not in ("sha256", "file_landed_at", "loaded_at")]
+            rows = con.execute(f"select {', '.join(columns)} from raw.{table} where sha256 = ? "
+                               f"order by row_number limit {limit}", [outcome.sha256]).fetchall()
+            previews.setdefault(outcome.source, "")
+            previews[outcome.source] += markdown_table(columns, rows) + "\n\n"
+    finally:
+        con.close()
+    return previews
+
+
+def markdown_table(header: list[str], rows: list) -> str:
+    def cell(value) -> str:
+        return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)

@@ -1,0 +1,27 @@
+"""Jobs and schedules."""
+
+import dagster as dg
+
+from orchestration.assets.ingest import raw_files
+from orchestration.freshness import FRESHNESS_CHECKS
+from orchestration.partitions import landing_files
+
+# One landing file version (a partition) into the raw tables; the sensor and UI backfills run it.
+load_landing_file_job = dg.define_asset_job(
+    "load_landing_file", selection=dg.AssetSelection.assets(raw_files), partitions_def=landing_files)
+
+# Everything but the per-file loads: load whatever is new, build, publish. `umkm run` runs this
+# same job in-process; the schedule runs it nightly.
+full_refresh_job = dg.define_asset_job(
+    "full_refresh", selection=dg.AssetSelection.all() - dg.AssetSelection.assets(raw_files),
+    description="Load every new or changed landing file, dbt build, publish the serving copy.")
+
+nightly_schedule = dg.ScheduleDefinition(
+    name="nightly_reconciliation", job=full_refresh_job, cron_schedule="0 2 * * *",
+    execution_timezone="Asia/Jakarta", default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="02:00 WIB: picks up anything the sensors missed and rebuilds the marts.")
+
+freshness_job = dg.define_asset_job("check_freshness", selection=dg.AssetSelection.checks(*FRESHNESS_CHECKS))
+freshness_schedule = dg.ScheduleDefinition(
+    name="hourly_freshness", job=freshness_job, cron_schedule="15 * * * *", execution_timezone="Asia/Jakarta",
+    default_status=dg.DefaultScheduleStatus.RUNNING)

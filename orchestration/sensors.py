@@ -1,0 +1,57 @@
+"""Sensors: files in (one run per new landing file version), failures out (alerts)."""
+
+import dagster as dg
+
+from ingest.landing import ArrivalCursor, arrivals_since, scan_landing, sha256_of_file
+from orchestration.alerts import send_alert
+from orchestration.jobs import load_landing_file_job
+from orchestration.partitions import landing_files, partition_key, path_of, run_key
+from orchestration.resources import UmkmSettings
+
+MAX_FILES_PER_TICK = 2000  # the rest wait one tick; hashing is the only per-file work here
+
+
+@dg.sensor(job=load_landing_file_job, minimum_interval_seconds=15, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Lists the landing zone (stat only), and for each settled new file version adds a "
+                       "landing_files partition and requests its load run (run_key = path + sha256).")
+def landing_file_sensor(context: dg.SensorEvaluationContext, umkm: UmkmSettings) -> dg.SensorResult:
+    files = scan_landing(umkm.landing, umkm.settle_seconds)
+    arrivals, cursor = arrivals_since(files, ArrivalCursor.from_json(context.cursor), MAX_FILES_PER_TICK)
+    known = set(context.instance.get_dynamic_partitions(landing_files.name))
+    requests, new_keys = [], []
+    for landing_file in arrivals:
+        try:
+            sha = sha256_of_file(landing_file.absolute(umkm.landing))
+        except FileNotFoundError:
+            continue  # removed since the listing: nothing to load
+        key = partition_key(landing_file.path, sha)
+        if key not in known:
+            new_keys.append(key)
+            known.add(key)
+        requests.append(dg.RunRequest(partition_key=key, run_key=run_key(landing_file.path, sha),
+                                      tags={"landing_path": landing_file.path}))
+    return dg.SensorResult(
+        run_requests=requests, cursor=cursor.to_json(),
+        dynamic_partitions_requests=[landing_files.build_add_request(new_keys)] if new_keys else [])
+
+
+@dg.run_failure_sensor(default_status=dg.DefaultSensorStatus.RUNNING, monitor_all_code_locations=False,
+                       description="Sends the failing asset, file and error to the alert sink.")
+def alert_on_run_failure(context: dg.RunFailureSensorContext) -> None:
+    run = context.dagster_run
+    partition = run.tags.get("dagster/partition")
+    steps = context.get_step_failure_events()
+    send_alert({
+        "run_id": run.run_id,
+        "job": run.job_name,
+        "assets": sorted(key.to_user_string() for key in (run.asset_selection or [])),
+        "failed_steps": [event.step_key for event in steps],
+        "file": path_of(partition) if partition else run.tags.get("landing_path"),
+        "error": (steps[0].event_specific_data.error.message if steps else context.failure_event.message or "")[:500],
+    })
+
+
+automation_sensor = dg.AutomationConditionSensorDefinition(
+    "refresh_marts", target=dg.AssetSelection.all(), default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=15,
+    description="Rebuilds the dbt models and the serving copy after raw loads (declarative automation).")
