@@ -7,9 +7,9 @@ from orchestration.assets.ingest import landing_reconciliation, raw_files
 from orchestration.assets.serving import serving_marts
 from orchestration.freshness import FRESHNESS_CHECKS
 from orchestration.jobs import (freshness_job, freshness_schedule, full_refresh_job, load_landing_file_job,
-                                nightly_schedule)
+                                nightly_schedule, refresh_marts_job)
 from orchestration.resources import UmkmSettings
-from orchestration.sensors import alert_on_run_failure, automation_sensor, landing_file_sensor
+from orchestration.sensors import alert_on_run_failure, landing_file_sensor, refresh_after_file_loads
 
 ALL_ASSETS = [raw_files, landing_reconciliation, umkm_dbt_models, serving_marts]
 ALL_CHECKS = [*FRESHNESS_CHECKS]
@@ -24,9 +24,9 @@ def build_definitions() -> dg.Definitions:
     return dg.Definitions(
         assets=ALL_ASSETS,
         asset_checks=ALL_CHECKS,
-        jobs=[load_landing_file_job, full_refresh_job, freshness_job],
+        jobs=[load_landing_file_job, refresh_marts_job, full_refresh_job, freshness_job],
         schedules=[nightly_schedule, freshness_schedule],
-        sensors=[landing_file_sensor, alert_on_run_failure, automation_sensor],
+        sensors=[landing_file_sensor, refresh_after_file_loads, alert_on_run_failure],
         resources=build_resources(),
     )
 

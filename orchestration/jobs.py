@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.assets.ingest import raw_files
+from orchestration.assets.ingest import landing_reconciliation, raw_files
 from orchestration.freshness import FRESHNESS_CHECKS
 from orchestration.partitions import landing_files
 
@@ -15,6 +15,12 @@ load_landing_file_job = dg.define_asset_job(
 full_refresh_job = dg.define_asset_job(
     "full_refresh", selection=dg.AssetSelection.all() - dg.AssetSelection.assets(raw_files),
     description="Load every new or changed landing file, dbt build, publish the serving copy.")
+
+# The dbt models and the serving copy, after file loads (chained by a run-status sensor).
+refresh_marts_job = dg.define_asset_job(
+    "refresh_marts",
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(raw_files, landing_reconciliation),
+    description="dbt build and publish the serving copy, from what the raw tables hold now.")
 
 nightly_schedule = dg.ScheduleDefinition(
     name="nightly_reconciliation", job=full_refresh_job, cron_schedule="0 2 * * *",

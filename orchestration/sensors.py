@@ -4,7 +4,7 @@ import dagster as dg
 
 from ingest.landing import ArrivalCursor, arrivals_since, scan_landing, sha256_of_file
 from orchestration.alerts import send_alert
-from orchestration.jobs import load_landing_file_job
+from orchestration.jobs import load_landing_file_job, refresh_marts_job
 from orchestration.partitions import landing_files, partition_key, path_of, run_key
 from orchestration.resources import UmkmSettings
 
@@ -51,7 +51,16 @@ def alert_on_run_failure(context: dg.RunFailureSensorContext) -> None:
     })
 
 
-automation_sensor = dg.AutomationConditionSensorDefinition(
-    "refresh_marts", target=dg.AssetSelection.all(), default_status=dg.DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=15,
-    description="Rebuilds the dbt models and the serving copy after raw loads (declarative automation).")
+@dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[load_landing_file_job],
+                      request_job=refresh_marts_job, default_status=dg.DefaultSensorStatus.RUNNING,
+                      minimum_interval_seconds=10,
+                      description="After each successful file load, rebuild the marts, unless a rebuild "
+                                  "is already waiting to start (it will see this file too).")
+def refresh_after_file_loads(context: dg.RunStatusSensorContext):
+    waiting = context.instance.get_run_records(
+        filters=dg.RunsFilter(job_name=refresh_marts_job.name,
+                              statuses=[dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED]),
+        limit=1)
+    if waiting:
+        return dg.SkipReason(f"refresh run {waiting[0].dagster_run.run_id} is waiting and will include this load")
+    return dg.RunRequest(tags={"triggered_by_run": context.dagster_run.run_id})

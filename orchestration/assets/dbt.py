@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.automation import REFRESH_AFTER_UPSTREAM, WAREHOUSE_POOL
+from orchestration.automation import WAREHOUSE_POOL
 
 RECONCILIATION_KEY = dg.AssetKey("landing_reconciliation")
 
@@ -38,14 +38,13 @@ def dbt_cli_resource() -> DbtCliResource:
 
 
 class UmkmDbtTranslator(DagsterDbtTranslator):
-    """Group `dbt`, refreshed after the raw loads; staging also waits for the batch load."""
+    """Group `dbt`; models that read raw sources also wait for the batch load."""
 
     def get_asset_spec(self, manifest, unique_id, project) -> dg.AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
         props = self.get_resource_props(manifest, unique_id)
         if props["resource_type"] in ("model", "seed", "snapshot"):
-            spec = spec.replace_attributes(group_name="dbt", owners=["team:data-platform"],
-                                           automation_condition=REFRESH_AFTER_UPSTREAM)
+            spec = spec.replace_attributes(group_name="dbt", owners=["team:data-platform"])
             if any(dep.startswith("source.") for dep in props.get("depends_on", {}).get("nodes", [])):
                 # `umkm run` and the nightly run load files in `landing_reconciliation`, then
                 # build: this edge puts the build after the load inside one run.

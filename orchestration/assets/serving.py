@@ -5,7 +5,7 @@ import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
 from orchestration.assets.dbt import umkm_dbt_models
-from orchestration.automation import REFRESH_AFTER_UPSTREAM, WAREHOUSE_POOL
+from orchestration.automation import WAREHOUSE_POOL
 from orchestration.resources import UmkmSettings
 from orchestration.serving import SERVING_DB, publish_marts
 
@@ -15,7 +15,7 @@ MARTS = ["dim_region", "dim_program", "dim_umkm", "fct_orders", "mart_impact_sum
 
 @dg.asset(deps=[get_asset_key_for_model([umkm_dbt_models], name) for name in MARTS],
           group_name="serving", kinds={"duckdb", "parquet"}, owners=["team:data-platform"],
-          pool=WAREHOUSE_POOL, automation_condition=REFRESH_AFTER_UPSTREAM)
+          pool=WAREHOUSE_POOL)
 def serving_marts(context: dg.AssetExecutionContext, umkm: UmkmSettings) -> dg.MaterializeResult:
     """marts.duckdb and <mart>.parquet in UMKM_SERVING_DIR, replaced atomically."""
     counts = publish_marts(umkm.warehouse, umkm.serving)
