@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from contextlib import contextmanager
 import sys
 import time
 from datetime import datetime, timezone
@@ -59,13 +60,22 @@ def run_pipeline() -> int:
         print("note: UMKM_HASH_SALT is not set; using the demo salt (set it in production, see README)")
     started_at = datetime.now(timezone.utc).replace(tzinfo=None)
     started = time.perf_counter()
+    log_path = settings.warehouse_path.parent / "logs" / f"umkm-run-{started_at:%Y%m%dT%H%M%S}.log"
+    print(f"umkm run: loading {settings.landing_dir} (full log: {log_path})")
     job = build_definitions().resolve_job_def("full_refresh")
-    result = job.execute_in_process(instance=dg.DagsterInstance.get(), raise_on_error=False)
+    with output_to(log_path):  # Dagster's and dbt's step-by-step logs go to the file
+        result = job.execute_in_process(instance=dg.DagsterInstance.get(), raise_on_error=False)
     elapsed = time.perf_counter() - started
 
     print_landing_report(settings, started_at)
-    built = result.get_asset_materialization_events()
-    print(f"\nbuilt {len(built)} assets in {elapsed:.1f}s")
+    built = {event.asset_key for event in result.get_asset_materialization_events()
+             if event.step_key is not None and event.asset_key != dg.AssetKey("landing_reconciliation")}
+    checks = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    failed_checks = [c for c in checks if not c.passed]
+    print(f"\nbuilt {len(built)} assets and ran {len(checks)} checks ({len(failed_checks)} failed) "
+          f"in {elapsed:.1f}s")
+    for check in failed_checks:
+        print(f"  check failed ({check.severity.value}): {check.asset_key.to_user_string()} {check.check_name}")
     if not result.success:
         for event in result.all_events:
             if event.is_step_failure:
@@ -75,6 +85,27 @@ def run_pipeline() -> int:
         return 1
     print_program_summary(settings)
     return 0
+
+
+@contextmanager
+def output_to(log_path: Path):
+    """Send this process's stdout and stderr, and its children's, to a log file for a while."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(log_path, "ab") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
 
 
 def print_landing_report(settings: Settings, since: datetime) -> None:

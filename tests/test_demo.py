@@ -1,0 +1,245 @@
+"""The demo landing zone: deterministic, shaped like the real exports, loadable by the parsers.
+
+One demo (scale 1, seed 42) is written once per module; the determinism tests write it again.
+"""
+
+import csv
+import hashlib
+import io
+import json
+import re
+import zipfile
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from ingest.demo import write_demo_landing
+from ingest.landing import scan_landing
+
+SOURCES = ("survey", "enrollment", "gofood", "shopee", "uvo")
+START_2021 = datetime(2021, 1, 1, tzinfo=timezone.utc).timestamp()
+END_2022 = datetime(2023, 1, 1, tzinfo=timezone.utc).timestamp()
+
+
+def snapshot(root: Path) -> dict[str, tuple[str, int, int]]:
+    """relative path -> (sha256, mtime in ns, inode) of every file."""
+    return {p.relative_to(root).as_posix(): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns,
+                                             p.stat().st_ino)
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    root = tmp_path_factory.mktemp("demo") / "landing"
+    summary = write_demo_landing(root, scale=1, seed=42)
+    return root, summary, snapshot(root)
+
+
+def files(root: Path, source: str, pattern: str = "*") -> list[Path]:
+    return sorted(p for p in (root / source).rglob(pattern) if p.is_file())
+
+
+# ---------------------------------------------------------------- determinism
+
+def test_same_seed_gives_identical_bytes_and_mtimes(demo, tmp_path):
+    root, summary, first = demo
+    again = write_demo_landing(tmp_path / "landing", scale=1, seed=42)
+    second = snapshot(tmp_path / "landing")
+    assert again == summary
+    assert first.keys() == second.keys()
+    differing = [path for path in first if first[path][:2] != second[path][:2]]
+    assert not differing, differing[:5]
+
+
+def test_writing_again_into_the_same_dir_changes_nothing(demo):
+    root, summary, before = demo
+    assert write_demo_landing(root, scale=1, seed=42) == summary
+    assert snapshot(root) == before          # same bytes, same mtimes, and not even rewritten (same inode)
+
+
+def test_another_seed_gives_other_data(demo, tmp_path):
+    root, _, first = demo
+    write_demo_landing(tmp_path / "other", scale=1, seed=7)
+    other = snapshot(tmp_path / "other")
+    data_hashes = {h for path, (h, _, _) in first.items() if not path.rsplit("/", 1)[-1].startswith((".", "~$"))}
+    shared = data_hashes & {h for h, _, _ in other.values()}
+    assert len(shared) <= 1                   # at most the 0-byte failed download
+
+
+# ---------------------------------------------------------------- layout and delivery order
+
+def test_every_source_has_its_kinds_of_files(demo):
+    root, summary, _ = demo
+    suffixes = {source: Counter(p.suffix for p in files(root, source)) for source in SOURCES}
+    assert suffixes["survey"][".csv"] >= 2 and suffixes["survey"][".xlsx"] == 1
+    assert suffixes["enrollment"][".csv"] >= 2 and suffixes["enrollment"][".xlsx"] >= 2
+    assert suffixes["gofood"][".csv"] > 100
+    assert suffixes["uvo"][".csv"] >= 2 and suffixes["uvo"][".json"] == 2
+    shop_files = files(root, "shopee", "Order.all.*")
+    assert {p.suffix for p in shop_files} == {".csv", ".xlsx"}
+    for path in shop_files:
+        assert path.parent.parent.name == "shopee" and path.parent.name.isdigit()
+        assert re.fullmatch(r"Order\.all\.\d{8}_\d{8}( \(1\))?\.(xlsx|csv)", path.name), path.name
+    assert len({p.parent.name for p in shop_files}) >= 5
+    assert any("20210915_20211015" in p.name for p in shop_files)     # the overlapping export
+    for source in SOURCES:
+        assert summary[source]["files"] == len(files(root, source)), source
+
+
+def test_temporary_files_are_there_and_ignored(demo):
+    root, _, _ = demo
+    present = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+    temporary = {p for p in present if p.rsplit("/", 1)[-1].startswith(("~$", ".")) or p.endswith(".part")}
+    assert any("~$" in p for p in temporary) and any(p.endswith(".part") for p in temporary)
+    assert any(p.rsplit("/", 1)[-1].startswith(".") for p in temporary)
+    scanned = {f.path for f in scan_landing(root)}
+    assert scanned == present - temporary
+
+
+def test_mtimes_are_fixed_unique_and_follow_delivery_order(demo):
+    root, _, snap = demo
+    mtimes = {path: ns / 1e9 for path, (_, ns, _) in snap.items()}
+    assert all(START_2021 <= t < END_2022 for t in mtimes.values())
+    assert len(set(mtimes.values())) == len(mtimes)
+    for path, t in mtimes.items():
+        if "_rerun" in path or " (1)" in path:
+            original = re.sub(r"_rerun| \(1\)", "", path)
+            if original in mtimes:
+                assert t > mtimes[original], path
+        if "_rerun" in path and path.endswith("_20211229_20211231_rerun.csv"):
+            daily = [p for p in mtimes if re.search(r"grp03_transactions_202112(29|30|31)_", p) and "_rerun" not in p]
+            assert len(daily) == 3 and all(t > mtimes[p] for p in daily)
+    overlap = [p for p in mtimes if "20210915_20211015" in p]
+    for path in overlap:
+        september = next(p for p in mtimes if p.startswith(path.rsplit("/", 1)[0]) and "20210901_20210930" in p)
+        assert mtimes[path] > mtimes[september]
+
+
+def test_duplicate_delivery_is_the_same_bytes(demo):
+    root, _, snap = demo
+    copies = [p for p in snap if " (1)" in p and p.replace(" (1)", "") in snap
+              and snap[p][0] == snap[p.replace(" (1)", "")][0]]
+    assert {p.split("/", 1)[0] for p in copies} == {"survey", "gofood"}
+
+
+# ---------------------------------------------------------------- contents
+
+def test_kobo_csv_is_semicolon_quoted_with_bom(demo):
+    root, _, _ = demo
+    path = next(p for p in files(root, "survey", "*.csv") if "(1)" not in p.name)
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf\"start\";\"end\";")
+    text = raw.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    header = rows[0]
+    assert all(line.startswith('"') and line.endswith('"') for line in text.splitlines()[:50])
+    assert header[-10:] == ["_id", "_uuid", "_submission_time", "_validation_status", "_notes", "_status",
+                            "_submitted_by", "__version__", "_tags", "_index"]
+    assert {"kendala", "kendala/pemasaran", "platform_digital", "platform_digital/gofood"} <= set(header)
+    record = dict(zip(header, rows[1]))
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+07:00", record["start"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", record["_submission_time"])
+    records = [dict(zip(header, row)) for row in rows[1:]]
+    assert {r["periode_survei"] for r in records} == {"2020-06"}
+    assert sum(len(re.sub(r"\D", "", r["nik_pemilik"])) == 15 for r in records) >= 1      # a bad NIK
+    assert any(r["kabupaten_kota"] == "Semarang" and not r["kode_kabkota"] for r in records)
+    assert any("juta" in r["omzet_sebelum"] for r in records)
+    assert any(r["omzet_sebelum"].startswith("Rp") for r in records)
+    assert any(r["_validation_status"] == "validation_status_not_approved" for r in records)
+    # privacy: a business name never carries its owner's name
+    assert not [r for r in records if r["nama_pemilik"].lower() in r["nama_usaha"].lower()]
+
+
+def test_survey_mirrors_the_real_shares(demo):
+    root, _, _ = demo
+    path = next(p for p in files(root, "survey", "*.csv") if "2021-01-11" in p.name and "(1)" not in p.name)
+    records = list(csv.DictReader(io.StringIO(path.read_text("utf-8-sig")), delimiter=";"))
+    impacted = [r for r in records if r["terdampak_covid"] == "ya"]
+    food = sum(r["sektor_usaha"] == "makanan_minuman" for r in impacted) / len(impacted)
+    primary = Counter(r["kendala_utama"] for r in impacted)
+    assert 0.58 < food < 0.72
+    assert [c for c, _ in primary.most_common(2)] == ["pemasaran", "permodalan"]
+    assert 0.45 < primary["pemasaran"] / len(impacted) < 0.62
+
+
+def test_shopee_xlsx_has_sheet_orders_and_both_layouts(demo):
+    root, _, _ = demo
+    layouts = set()
+    for path in files(root, "shopee", "*.xlsx")[:40]:
+        if "(1)" in path.name:
+            continue
+        try:
+            workbook = openpyxl.load_workbook(path, read_only=True)
+        except zipfile.BadZipFile:
+            continue                          # the deliberately truncated download
+        assert workbook.sheetnames == ["orders"]
+        header = [cell.value for cell in next(workbook["orders"].iter_rows(max_row=1))]
+        assert {"No. Pesanan", "Status Pesanan", "Nomor Referensi SKU", "Nama Variasi", "Jumlah"} <= set(header)
+        layouts.add("new" if "Returned quantity" in header else "old")
+        if "Returned quantity" not in header:
+            assert "Dibayar Pembeli" in header and "Total Pembayaran" not in header
+    assert layouts == {"new", "old"}
+
+
+def test_xlsx_metadata_is_fixed_not_today(demo):
+    root, _, _ = demo
+    path = files(root, "enrollment", "*.xlsx")[0]
+    with zipfile.ZipFile(path) as archive:
+        assert {info.date_time[0] for info in archive.infolist()} <= {2021, 2022}
+        core = archive.read("docProps/core.xml").decode()
+    assert re.search(r"<dcterms:created[^>]*>202[12]-", core)
+    sheet = openpyxl.load_workbook(path).worksheets[0]
+    joined = [row[8] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert any(isinstance(v, datetime) for v in joined) and any(isinstance(v, (int, float)) for v in joined)
+
+
+def test_gobiz_and_uvo_details(demo):
+    root, _, _ = demo
+    text = "".join(p.read_text("utf-8-sig") for p in files(root, "gofood", "gobiz_grp0*_2021*.csv")[:30])
+    assert re.search(r"\n\d\d/\d\d/2021,2021-\d\d-\d\dT17:\d\d:\d\d(\.\d{3})?Z,", text)     # next WIB day
+    assert "'G" in text and re.search(r'"\d{1,3},\d{3}"', text)
+    uvo = {p.name: p for p in files(root, "uvo", "*.json")}
+    documents = [json.loads(p.read_text()) for p in uvo.values()]
+    assert any(isinstance(d, list) for d in documents)
+    assert any(isinstance(d, dict) and "transaksi" in d for d in documents)
+
+
+# ---------------------------------------------------------------- the parsers take it
+
+EXPECTED_QUARANTINE = {
+    "gofood": {"empty file", "missing required column(s): Amount"},
+    "shopee": {"unreadable xlsx"},
+    "uvo": {"not a text file"},
+}
+EXPECTED_REJECTS = {"invalid_nik", "ambiguous_region", "negative_amount", "invalid_amount", "unknown_program",
+                    "unknown_currency"}
+
+
+def test_every_file_loads_or_fails_on_purpose(demo):
+    from ingest.readers import QuarantineError
+    from ingest.sources import SOURCES as PARSERS
+
+    root, summary, _ = demo
+    loaded, rejects, quarantined = Counter(), Counter(), []
+    for landing_file in scan_landing(root):
+        data = (root / landing_file.path).read_bytes()
+        try:
+            result = PARSERS[landing_file.source].parse(data, landing_file.path)
+        except QuarantineError as error:
+            quarantined.append((landing_file.source, str(error)))
+            continue
+        loaded[landing_file.source] += result.rows_loaded
+        rejects.update(result.rejects["reason_code"])
+    assert len(quarantined) == 4
+    for source, reason in quarantined:
+        assert any(reason.startswith(expected) for expected in EXPECTED_QUARANTINE[source]), (source, reason)
+    assert set(rejects) == EXPECTED_REJECTS
+    assert sum(rejects.values()) < 60
+    assert 2800 <= summary["survey"]["submissions"] <= 3300 and loaded["survey"] > 5000
+    assert 380 <= loaded["enrollment"] <= 420
+    assert 19_000 <= summary["gofood"]["transactions"] <= 21_000 and loaded["gofood"] > 19_000
+    assert 2_800 <= summary["shopee"]["orders"] <= 3_200 and 4_500 <= summary["shopee"]["order_lines"] <= 5_500
+    assert 580 <= loaded["uvo"] <= 600
