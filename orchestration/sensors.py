@@ -12,8 +12,9 @@ MAX_FILES_PER_TICK = 2000  # the rest wait one tick; hashing is the only per-fil
 
 
 @dg.sensor(job=load_landing_file_job, minimum_interval_seconds=15, default_status=dg.DefaultSensorStatus.RUNNING,
-           description="Lists the landing zone (stat only), and for each settled new file version adds a "
-                       "landing_files partition and requests its load run (run_key = path + sha256).")
+           description="Lists the landing zone (stat only), and for each settled file version it has not "
+                       "seen adds a landing_files partition and requests its load run (run_key = path + "
+                       "sha256). A version that failed to load is retried by the nightly reconciliation.")
 def landing_file_sensor(context: dg.SensorEvaluationContext, umkm: UmkmSettings) -> dg.SensorResult:
     files = scan_landing(umkm.landing, umkm.settle_seconds)
     arrivals, cursor = arrivals_since(files, ArrivalCursor.from_json(context.cursor), MAX_FILES_PER_TICK)
@@ -25,9 +26,10 @@ def landing_file_sensor(context: dg.SensorEvaluationContext, umkm: UmkmSettings)
         except FileNotFoundError:
             continue  # removed since the listing: nothing to load
         key = partition_key(landing_file.path, sha)
-        if key not in known:
-            new_keys.append(key)
-            known.add(key)
+        if key in known:
+            continue  # this version is registered already: loaded by a run or by `umkm run`
+        new_keys.append(key)
+        known.add(key)
         requests.append(dg.RunRequest(partition_key=key, run_key=run_key(landing_file.path, sha),
                                       tags={"landing_path": landing_file.path}))
     return dg.SensorResult(
