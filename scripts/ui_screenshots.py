@@ -42,9 +42,10 @@ def screenshot(chromium: str, url: str, path: Path, size: str = "1600,1000") -> 
     print(f"{path} <- {url}")
 
 
-def latest_run_id() -> str | None:
+def latest_run_id(job_name: str) -> str | None:
     import dagster as dg
-    runs = dg.DagsterInstance.get().get_runs(limit=1)
+    runs = dg.DagsterInstance.get().get_runs(
+        filters=dg.RunsFilter(job_name=job_name, statuses=[dg.DagsterRunStatus.SUCCESS]), limit=1)
     return runs[0].run_id if runs else None
 
 
@@ -65,9 +66,14 @@ def main() -> int:
         base = f"http://127.0.0.1:{args.port}"
         wait_for(f"{base}/server_info")
         screenshot(chromium, f"{base}/asset-groups", args.out / "asset-graph.png", "1800,1100")
-        run_id = latest_run_id()
-        if run_id:
-            screenshot(chromium, f"{base}/runs/{run_id}", args.out / "run.png")
+        location = "__repository__@orchestration.definitions:defs"  # workspace.yaml: module:attribute
+        for group in ("ingest", "dbt"):
+            screenshot(chromium, f"{base}/locations/{location}/asset-groups/{group}/lineage",
+                       args.out / f"asset-group-{group}.png", "1800,1100")
+        for job, name in (("load_landing_file", "run-load-file.png"), ("full_refresh", "run-full-refresh.png")):
+            run_id = latest_run_id(job)
+            if run_id:
+                screenshot(chromium, f"{base}/runs/{run_id}", args.out / name)
         screenshot(chromium, f"{base}/overview/automation", args.out / "automation.png")
     finally:
         webserver.terminate()
