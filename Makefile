@@ -10,7 +10,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install demo run test ui
+.PHONY: install demo run test ui docs bench-quality
 install: $(BIN)/umkm
 
 $(BIN)/umkm: pyproject.toml
@@ -30,3 +30,9 @@ test: install
 
 ui: install
 	$(BIN)/dagster dev -w workspace.yaml
+
+docs: install   # GX Data Docs and dbt docs to data/docs/ (static, open data/docs/index.html)
+	$(BIN)/umkm docs
+
+bench-quality: install   # the GX check step on ten million synthetic raw orders (not in `make test`)
+	$(BIN)/python benchmarks/quality_checks.py --orders 10000000

@@ -4,6 +4,7 @@ import dagster as dg
 
 from orchestration.assets.dbt import dbt_cli_resource, umkm_dbt_models
 from orchestration.assets.ingest import landing_reconciliation, raw_files
+from orchestration.assets.quality import QUALITY_CHECKS
 from orchestration.assets.serving import serving_marts
 from orchestration.freshness import FRESHNESS_CHECKS
 from orchestration.jobs import (freshness_job, freshness_schedule, full_refresh_job, load_landing_file_job,
@@ -12,7 +13,7 @@ from orchestration.resources import UmkmSettings
 from orchestration.sensors import alert_on_run_failure, landing_file_sensor, refresh_after_file_loads
 
 ALL_ASSETS = [raw_files, landing_reconciliation, umkm_dbt_models, serving_marts]
-ALL_CHECKS = [*FRESHNESS_CHECKS]
+ALL_CHECKS = [*FRESHNESS_CHECKS, *QUALITY_CHECKS]
 
 
 def build_resources() -> dict:
