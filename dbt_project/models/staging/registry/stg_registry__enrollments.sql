@@ -25,12 +25,7 @@ renamed as (
         -- dates
         joined_date,
 
-        -- lineage
-        landing_path,
-        sha256 as file_sha256,
-        {{ adapter.quote('row_number') }} as source_row_number,
-        file_landed_at,
-        loaded_at
+        {{ staging_lineage_columns() }}
 
     from source
 

@@ -37,12 +37,7 @@ renamed as (
         order_created_date_wib,
         order_completed_ts_utc,
 
-        -- lineage
-        landing_path,
-        sha256 as file_sha256,
-        {{ adapter.quote('row_number') }} as source_row_number,
-        file_landed_at,
-        loaded_at
+        {{ staging_lineage_columns() }}
 
     from source
 

@@ -27,12 +27,7 @@ renamed as (
         transaction_ts_utc,
         transaction_date_wib,
 
-        -- lineage
-        landing_path,
-        sha256 as file_sha256,
-        {{ adapter.quote('row_number') }} as source_row_number,
-        file_landed_at,
-        loaded_at
+        {{ staging_lineage_columns() }}
 
     from source
 
