@@ -11,7 +11,7 @@ The work for a new file is parsing and appending that file; history is not re-re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,7 +19,8 @@ import duckdb
 import pyarrow as pa
 
 from ingest.identifiers import umkm_keys
-from ingest.landing import LandingFile, sha256_of
+from ingest.landing import (SPECIAL_PROBLEM, SYMLINK_PROBLEM, LandingFile, read_landing_bytes, sha256_of,
+                            unreadable_sha)
 from ingest.raw_schema import SOURCE_TABLES, create_raw_schema
 from ingest.readers import QuarantineError
 from ingest.rows import REJECT_COLUMNS, ParseResult
@@ -71,8 +72,14 @@ def load_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, landing_file: L
     its rows are replaced by the same rows, so the result is the same.
     """
     path, source = landing_file.path, landing_file.source
-    data = landing_file.absolute(landing_dir).read_bytes()
-    sha = sha256_of(data)
+    data = None
+    if landing_file.problem is None:
+        try:
+            data = read_landing_bytes(landing_dir, path)
+        except OSError:   # swapped for a link or a pipe since the listing: record it, never read it
+            landing_file = replace(landing_file, problem=SYMLINK_PROBLEM if _is_link(landing_dir, path)
+                                   else SPECIAL_PROBLEM)
+    sha = sha256_of(data) if data is not None else unreadable_sha(landing_file)
     current = con.execute(
         "select sha256 from raw.landing_files where landing_path = ? and status <> 'superseded' "
         "order by first_seen desc limit 1", [path]).fetchone()
@@ -83,7 +90,9 @@ def load_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, landing_file: L
         "and landing_path <> ? limit 1", [sha, path]).fetchone()
 
     result, reason = None, None
-    if twin:
+    if data is None:
+        status, reason = "quarantined", landing_file.problem
+    elif twin:
         status, reason = "duplicate", f"same bytes as {twin[0]}, already loaded"
     else:
         try:
@@ -166,11 +175,15 @@ def pending_files(con: duckdb.DuckDBPyConnection, landing_dir: Path, settle_seco
         "select landing_path, sha256, size_bytes, file_landed_at from raw.landing_files "
         "where status <> 'superseded'").fetchall()}
     pending = []
-    for landing_file in scan_landing(landing_dir, settle_seconds):
+    for landing_file in scan_landing(landing_dir, settle_seconds, include_unreadable=True):
         version = known.get(landing_file.path)
         if version and version[1] == landing_file.size and version[2] == _utc(landing_file.mtime):
             continue
-        sha = sha256_of_file(landing_file.absolute(landing_dir))
+        try:
+            sha = (unreadable_sha(landing_file) if landing_file.problem
+                   else sha256_of_file(landing_file.absolute(landing_dir)))
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # moved away since the listing: nothing to load, nothing lost
         if not version or version[0] != sha:
             pending.append((landing_file, sha))
     return pending
@@ -206,6 +219,15 @@ def load_new_files(warehouse_path: Path, landing_dir: Path, salt: str, settle_se
     finally:
         con.close()
     return load_files(warehouse_path, landing_dir, paths, salt, on_outcome=on_outcome)
+
+
+def _is_link(landing_dir: Path, path: str) -> bool:
+    folder = landing_dir
+    for part in path.split("/"):
+        folder = folder / part
+        if folder.is_symlink():
+            return True
+    return False
 
 
 def _utc(epoch_seconds: float) -> datetime:

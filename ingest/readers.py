@@ -3,13 +3,24 @@
 CSV cells come back as `str`; xlsx cells keep their type (number, datetime, text) so the
 value parsers know a number cell is exact; JSON values keep their JSON type. Problems that
 make the whole file unusable raise `QuarantineError` with a sentence for the ledger.
+Problems of one row (a line with the wrong number of fields, NUL bytes, an Excel error or an
+uncalculated formula in a cell) are flagged on the `Table`; the row builder rejects those rows
+with a reason code and the rest of the file loads.
+
+Reasons never quote cell contents: they end up in the data-quality mart, and a headerless file
+would otherwise put a person's data there.
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
 import io
 import json
+import re
+import zipfile
 from dataclasses import dataclass, field
+from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
@@ -19,32 +30,92 @@ class QuarantineError(Exception):
     """The file cannot be loaded at all; the message is shown to operators."""
 
 
+Flag = tuple[str, str]   # (reason code, reason sentence)
+
+
 @dataclass
 class Table:
     frame: pd.DataFrame             # one column per header name, object cells
     row_numbers: np.ndarray          # 1-based position of each record among the data rows
     notes: list[str] = field(default_factory=list)
+    row_flags: dict[int, Flag] = field(default_factory=dict)              # frame position -> problem
+    cell_flags: dict[str, dict[int, Flag]] = field(default_factory=dict)  # header -> position -> problem
+    row_texts: dict[int, str] = field(default_factory=dict)  # the record as read, when `frame` differs
+
+
+MAX_FIRST_LINE_BYTES = 1 << 20   # a header line longer than 1 MB is not an export's header
+SAMPLE_BYTES = 1 << 16
+BINARY_SIGNATURES = {
+    b"PK\x03\x04": "a zip archive (an .xlsx workbook saved with the wrong extension?)",
+    b"\xd0\xcf\x11\xe0": "an old-style Office file (.xls or .doc)",
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"\x1f\x8b": "a gzip archive",
+    b"Rar!": "a RAR archive",
+    b"7z\xbc\xaf": "a 7-Zip archive",
+}
+_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 # ---------------------------------------------------------------- text
 
 def decode_text(data: bytes, notes: list[str]) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252 (recorded in notes)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    """UTF-8 (with or without BOM), UTF-16 (with a BOM, or recognised without), else cp1252.
+
+    Binary data is refused; a few NUL bytes in real text are left in place for the reader to
+    reject the rows holding them.
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise QuarantineError("not a text file: it starts like UTF-16 but is not valid UTF-16") from exc
         notes.append("decoded as UTF-16")
-        return data.decode("utf-16")
-    if b"\x00" in data[:65536]:
-        raise QuarantineError("not a text file: it contains NUL bytes (binary data named as text)")
+        return text
+    for signature, what in BINARY_SIGNATURES.items():
+        if data.startswith(signature):
+            raise QuarantineError(f"not a text file: it is {what}")
+    sample = data[:SAMPLE_BYTES]
+    nuls = sample.count(0)
+    if nuls:
+        encoding = _utf16_without_bom(sample)
+        if encoding:
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                pass
+            else:
+                notes.append("decoded as UTF-16 (no byte order mark)")
+                return text
+        if nuls > 8 and nuls * 1000 > len(sample):   # more than a few stray NULs, one per kilobyte
+            raise QuarantineError(f"not a text file: binary data ({nuls} NUL bytes in its first "
+                                  f"{len(sample)} bytes)")
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise QuarantineError("not a text file: neither UTF-8 nor cp1252") from exc
-    notes.append("decoded as cp1252 (not valid UTF-8)")
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise QuarantineError("not a text file: neither UTF-8 nor cp1252 text") from exc
+        notes.append("decoded as cp1252 (not valid UTF-8)")
+    head = text[:SAMPLE_BYTES]
+    if head and len(_CONTROL.findall(head)) * 20 > len(head):
+        raise QuarantineError("not a text file: mostly control characters (binary data named as text)")
     return text
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """UTF-16 text of mostly ASCII has a NUL in every other byte."""
+    half = len(sample) // 2
+    if half < 2:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if odd > 0.4 * half and even < 0.05 * half:
+        return "utf-16-le"
+    if even > 0.4 * half and odd < 0.05 * half:
+        return "utf-16-be"
+    return None
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -59,21 +130,141 @@ def sniff_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
+def _first_line(text: str) -> str:
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        line = text[start:end]
+        if line.strip():
+            return line
+        start = end + 1
+    return ""
+
+
+def _check_first_line(data: bytes) -> None:
+    """A 100 MB file without a line break is not a CSV export: refuse it before decoding it."""
+    if len(data) <= MAX_FIRST_LINE_BYTES:
+        return
+    head = data[:MAX_FIRST_LINE_BYTES]
+    if b"\n" not in head and b"\r" not in head:
+        raise QuarantineError(f"no line break in the first {MAX_FIRST_LINE_BYTES >> 20} MB of a "
+                              f"{len(data) / 1e6:.0f} MB file: not a CSV export")
+
+
 def read_csv_cells(data: bytes) -> Table:
     notes: list[str] = []
+    _check_first_line(data)
     text = decode_text(data, notes)
     if not text.strip():
         raise QuarantineError("empty file: no header and no rows")
-    delimiter = sniff_delimiter(text.lstrip().split("\n", 1)[0])
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-                            na_filter=False, index_col=False, skip_blank_lines=True,
-                            skipinitialspace=False, engine="c")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise QuarantineError(f"unreadable CSV: {str(exc).splitlines()[0][:200]}") from exc
+    delimiter = sniff_delimiter(_first_line(text))
     if delimiter != ",":
         notes.append(f"delimiter {delimiter!r}")
-    return _finish(frame.astype(object), notes)
+    parsed = _read_csv_fast(text, delimiter) if "\x00" not in text else None
+    if parsed is None:
+        parsed = _read_csv_exact(text, delimiter)
+    header, body, row_flags, row_texts = parsed
+    return _finish(header, body, notes, row_flags=row_flags, row_texts=row_texts)
+
+
+def _read_csv_fast(text: str, delimiter: str):
+    """pandas' C parser, trusted only when every record has the header's number of fields.
+
+    The C parser silently pads short lines, drops extra fields and cuts cells at NUL bytes;
+    when the cheap field count below disagrees, the exact reader decides instead.
+    """
+    counts = _field_counts(text, delimiter)
+    if counts is None or len(counts) == 0 or (counts != counts[0]).any():
+        return None
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, names=range(int(counts[0])),
+                            dtype=str, keep_default_na=False, na_filter=False, index_col=False,
+                            skip_blank_lines=True, skipinitialspace=False, engine="c")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
+        return None
+    if len(frame) != len(counts):
+        return None
+    header = [str(cell) for cell in frame.iloc[0]]
+    return header, frame.iloc[1:].reset_index(drop=True).astype(object), {}, {}
+
+
+def _field_counts(text: str, delimiter: str) -> np.ndarray | None:
+    """Fields per non-blank record: delimiters outside double quotes, vectorised over bytes."""
+    if "\r" in text:
+        if text.count("\r") != text.count("\r\n"):
+            return None  # bare CR line ends: leave them to the exact reader
+        text = text.replace("\r\n", "\n")
+    raw = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    outside = ~np.logical_xor.accumulate(raw == ord('"'))
+    newlines = np.flatnonzero((raw == ord("\n")) & outside)
+    delimiters = np.flatnonzero((raw == ord(delimiter)) & outside)
+    starts = np.concatenate(([0], newlines + 1))
+    ends = np.concatenate((newlines, [len(raw)]))
+    counts = np.searchsorted(delimiters, ends) - np.searchsorted(delimiters, starts) + 1
+    return counts[ends > starts]
+
+
+def _read_csv_exact(text: str, delimiter: str):
+    """The csv module, record by record: every record is kept, odd ones are flagged."""
+    records = _csv_records(text, delimiter)
+    records = [record for record in records if record]   # blank lines are not records
+    if not records:
+        raise QuarantineError("empty file: no header and no rows")
+    header, rows = records[0], records[1:]
+    width = len(header)
+    named = max((i + 1 for i, name in enumerate(header) if name.strip()), default=width)
+    row_flags: dict[int, Flag] = {}
+    row_texts: dict[int, str] = {}
+    body = []
+    for position, row in enumerate(rows):
+        size = len(row)
+        if size != width:
+            if size > width and not any(cell.strip() for cell in row[width:]):
+                row = row[:width]                        # trailing delimiters: tolerated
+            elif named <= size < width:
+                row = row + [""] * (width - size)        # only nameless trailing columns missing
+            else:
+                row_flags[position] = ("wrong_field_count",
+                                       f"the line has {size} fields where the header has {named}: cut short, "
+                                       f"or a '{delimiter}' inside a value that is not quoted")
+                row_texts[position] = _cells_json(row)
+                row = (row + [""] * width)[:width]
+        if position not in row_flags and any("\x00" in cell for cell in row):
+            row_flags[position] = ("nul_byte", "the line holds NUL bytes: the file is damaged here")
+        body.append(row)
+    frame = pd.DataFrame(body, columns=range(width), dtype=object) if body else \
+        pd.DataFrame(columns=range(width), dtype=object)
+    return header, frame, row_flags, row_texts
+
+
+def _csv_records(text: str, delimiter: str) -> list[list[str]]:
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, 1 << 30))  # long cells are flagged later, not a parse error
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+        records, line = [], 0
+        try:
+            for record in reader:
+                records.append(record)
+                line = reader.line_num
+        except csv.Error as exc:
+            if "unexpected end of data" in str(exc):
+                raise QuarantineError(f"unclosed quote: the quoted field that starts on line {line + 1} "
+                                      f"never ends (the file is cut short, or a stray '\"')") from exc
+            # a quote in the middle of a value ("12" screen"): read it as a literal quote
+            return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False))
+        return records
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _cells_json(cells: list) -> str:
+    return json.dumps([_shorten(str(cell)) for cell in cells], ensure_ascii=False)
+
+
+def _shorten(text: str, limit: int = 1000) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}… [{len(text) - limit} more characters]"
 
 
 # ---------------------------------------------------------------- xlsx
@@ -84,18 +275,92 @@ def read_xlsx_cells(data: bytes, preferred_sheet: str | None = None) -> Table:
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = workbook.sheet_names
+        if not names:
+            raise QuarantineError("the workbook has no sheets")
         name = preferred_sheet if preferred_sheet in names else names[0]
-        rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=True)
-    except (CalamineError, ValueError, IndexError, OSError) as exc:
-        raise QuarantineError(f"unreadable xlsx: {str(exc)[:200]}") from exc
+        rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except QuarantineError:
+        raise
+    except CalamineError as exc:
+        detail = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        raise QuarantineError(f"unreadable xlsx: damaged, cut short or not an Excel workbook ({detail})") from exc
     except Exception as exc:  # calamine raises its own zip/xml errors for truncated files
-        raise QuarantineError(f"unreadable xlsx: {type(exc).__name__}: {str(exc)[:200]}") from exc
-    rows = [row for row in rows if any(cell != "" for cell in row)]
-    if not rows:
+        raise QuarantineError(f"unreadable xlsx: damaged, cut short or not an Excel workbook "
+                              f"({type(exc).__name__})") from exc
+    kept = [(index, row) for index, row in enumerate(rows) if any(cell != "" for cell in row)]
+    if not kept:
         raise QuarantineError("empty workbook: no header and no rows")
-    header = [str(cell).strip() for cell in rows[0]]
-    frame = pd.DataFrame(rows[1:], columns=header, dtype=object)
-    return _finish(frame, [f"sheet {name!r}"])
+    header_index, header = kept[0]
+    body = [row for _, row in kept[1:]]
+    sheet_rows = {index: position for position, (index, _) in enumerate(kept[1:])}
+    frame = pd.DataFrame(body, columns=range(len(header)), dtype=object) if body else \
+        pd.DataFrame(columns=range(len(header)), dtype=object)
+    cell_flags: dict[int, dict[int, Flag]] = {}
+    for (row, column), flag in _unknown_cell_values(data, name).items():
+        if row in sheet_rows and column < len(header):
+            cell_flags.setdefault(column, {})[sheet_rows[row]] = flag
+    return _finish([str(cell) for cell in header], frame, [f"sheet {name!r}"], cell_flags=cell_flags)
+
+
+_CELL_RE = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_REF_RE = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
+_ERROR_TYPE_RE = re.compile(rb'\bt="e"')
+_FORMULA_RE = re.compile(rb"<(?:\w+:)?f\b")
+_VALUE_RE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+
+
+def _unknown_cell_values(data: bytes, sheet_name: str) -> dict[tuple[int, int], Flag]:
+    """Cells whose value the workbook does not hold: Excel errors and uncalculated formulas.
+
+    Calamine reads both as empty cells, which would make a wrong value look like a missing
+    one (or like zero). Keyed by 0-based (row, column).
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        path = _sheet_xml_path(archive, sheet_name)
+        xml = archive.read(path) if path else b""
+    except Exception:  # not a zip (an .xls), or no such part: calamine has read it anyway
+        return {}
+    if b"<f" not in xml and b'"e"' not in xml:
+        return {}
+    flags = {}
+    for match in _CELL_RE.finditer(xml):
+        attributes, inner = match[1], match[2] or b""
+        ref = _REF_RE.search(attributes)
+        if ref is None:
+            continue
+        value = _VALUE_RE.search(inner)
+        if _ERROR_TYPE_RE.search(attributes):
+            error = value[1].decode("utf-8", "replace").strip() if value else "error"
+            flag = ("formula_error", f"the cell holds the Excel error {error}")
+        elif _FORMULA_RE.search(inner) and not (value and value[1].strip()):
+            flag = ("formula_without_value", "the cell is a formula whose value was never calculated "
+                                             "(open and save the file in Excel, then deliver it again)")
+        else:
+            continue
+        flags[(int(ref[2]) - 1, _column_index(ref[1]))] = flag
+    return flags
+
+
+def _sheet_xml_path(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rel_id = None
+    for sheet in workbook.iterfind(".//{*}sheet"):
+        if sheet.get("name") == sheet_name:
+            rel_id = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    for rel in rels.iterfind(".//{*}Relationship"):
+        if rel.get("Id") == rel_id:
+            target = rel.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return None
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + letter - ord("A") + 1
+    return index - 1
 
 
 # ---------------------------------------------------------------- json
@@ -106,6 +371,8 @@ def read_json_records(data: bytes, list_key: str) -> Table:
         document = json.loads(decode_text(data, notes))
     except json.JSONDecodeError as exc:
         raise QuarantineError(f"unreadable JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise QuarantineError("unreadable JSON: nested too deeply to be an export") from exc
     records = document.get(list_key) if isinstance(document, dict) else document
     if not isinstance(records, list):
         raise QuarantineError(f"JSON must be an array of objects or {{\"{list_key}\": [...]}}")
@@ -115,24 +382,88 @@ def read_json_records(data: bytes, list_key: str) -> Table:
         raise QuarantineError("JSON array holds something other than objects")
     frame = pd.DataFrame.from_records(records).astype(object)
     frame = frame.where(frame.notna(), None)
-    return _finish(frame, notes)
+    header = [str(column) for column in frame.columns]
+    frame.columns = range(len(header))
+    cell_flags: dict[int, dict[int, Flag]] = {}
+    for column in frame.columns:   # a nested object or array is not a cell value: kept as text, flagged
+        values = frame[column]
+        nested = values.map(lambda value: isinstance(value, (dict, list))).to_numpy(dtype=bool)
+        if nested.any():
+            frame.loc[nested, column] = [json.dumps(v, ensure_ascii=False) for v in values[nested]]
+            cell_flags[column] = {int(row): ("nested_value", "a JSON object or array where one value belongs")
+                                  for row in np.flatnonzero(nested)}
+    return _finish(header, frame, notes, cell_flags=cell_flags)
 
 
 # ---------------------------------------------------------------- shared
 
-def _finish(frame: pd.DataFrame, notes: list[str]) -> Table:
-    frame.columns = [str(column).strip().lstrip("\ufeff") for column in frame.columns]
+def header_key(name: str) -> str:
+    """How headers are matched: case- and space-insensitive."""
+    return " ".join(name.lower().split())
+
+
+def _finish(header: list[str], frame: pd.DataFrame, notes: list[str], *, row_flags=None, row_texts=None,
+            cell_flags=None) -> Table:
+    """Name the columns, drop repeated header rows, and carry the flags over to the kept rows.
+
+    `frame` has positional columns 0..n-1 matching `header`; flags use frame positions and,
+    for cells, column positions.
+    """
+    row_flags, row_texts, cell_flags = row_flags or {}, row_texts or {}, cell_flags or {}
+    names = [str(name).strip().lstrip("\ufeff").strip() for name in header]
     # A trailing delimiter gives a nameless, empty column: tolerate it.
-    nameless = [c for c in frame.columns if c == "" or c.startswith("Unnamed: ")]
-    empty = [c for c in nameless if frame[c].map(lambda v: v is None or v == "").all()]
-    frame = frame.drop(columns=empty)
-    if len(frame.columns) == 0:
+    keep = [i for i, name in enumerate(names)
+            if name or not frame[i].map(lambda v: v is None or v == "").all()]
+    original = [names[i] for i in keep]
+    names = [names[i] or f"column {i + 1}" for i in keep]
+    frame = frame[keep]
+    if not keep:
         raise QuarantineError("no header row")
+    seen: dict[str, int] = {}
+    duplicates = set()
+    for index, name in enumerate(names):
+        key = header_key(name)
+        if key in seen:
+            duplicates.add(key)
+            seen[key] += 1
+            names[index] = f"{name} ({seen[key]})"
+        else:
+            seen[key] = 1
+    if duplicates:
+        notes.append("header names a column more than once: " + ", ".join(sorted(duplicates)))
+    frame.columns = names
+    cell_flags = {names[keep.index(c)]: flags for c, flags in cell_flags.items() if c in keep}
+
     row_numbers = np.arange(1, len(frame) + 1)
     # A header row repeated inside the data (concatenated exports) is not a record.
-    header = np.array(frame.columns, dtype=object)
-    repeated = (frame.to_numpy(dtype=object) == header).all(axis=1) if len(frame) else np.array([], bool)
+    repeated = _repeated_header_rows(frame, original)
     if repeated.any():
         notes.append(f"dropped {int(repeated.sum())} repeated header row(s)")
-        frame, row_numbers = frame[~repeated], row_numbers[~repeated]
-    return Table(frame.reset_index(drop=True), row_numbers, notes)
+        new_position = np.cumsum(~repeated) - 1
+        kept_rows = ~repeated
+        row_flags = {int(new_position[p]): f for p, f in row_flags.items() if kept_rows[p]}
+        row_texts = {int(new_position[p]): t for p, t in row_texts.items() if kept_rows[p]}
+        cell_flags = {c: {int(new_position[p]): f for p, f in flags.items() if kept_rows[p]}
+                      for c, flags in cell_flags.items()}
+        frame, row_numbers = frame[kept_rows], row_numbers[kept_rows]
+    if len(frame) == 0:
+        notes.append("no data rows (header only)")
+    frame = frame.reset_index(drop=True)
+    frame.attrs["duplicate_headers"] = duplicates
+    return Table(frame, row_numbers, notes, row_flags, cell_flags, row_texts)
+
+
+def _repeated_header_rows(frame: pd.DataFrame, header: list[str]) -> np.ndarray:
+    """Rows whose every cell is the header's text (cheap first test on the first column)."""
+    repeated = np.zeros(len(frame), dtype=bool)
+    if not len(frame):
+        return repeated
+    first = frame.iloc[:, 0].to_numpy(dtype=object)
+    uniques = pd.unique(first)
+    matching = [v for v in uniques if isinstance(v, str) and v.strip() == header[0]]
+    if not matching:
+        return repeated
+    for row in np.flatnonzero(np.isin(first, np.array(matching, dtype=object))):
+        repeated[row] = all(("" if cell is None else str(cell)).strip() == name
+                            for cell, name in zip(frame.iloc[row].tolist(), header))
+    return repeated

@@ -104,10 +104,16 @@ def parse_money(value) -> Decimal | None:
             raise CellError("invalid_amount", str(value))
         amount = Decimal(str(value))
     else:
-        text = str(value).strip().lstrip("'").lower().replace("\u00a0", " ")
-        text = re.sub(r"^(rp\.?|idr)\s*", "", text)
-        negative = text.startswith("(") and text.endswith(")")
-        text = text.strip("()").replace(" ", "").rstrip(",-").rstrip(".")
+        text = str(value).strip().lstrip("'").strip().lower().replace("\u00a0", " ").replace("\u2212", "-")
+        sign = text.startswith("-")                    # -Rp 5.000
+        text = re.sub(r"^(rp\.?|idr)\s*", "", text.lstrip("-").strip())
+        negative = sign or (text.startswith("(") and text.endswith(")"))
+        text = text.strip("()").replace(" ", "")
+        if text.endswith((",-", ".-")):              # Rp 15.000,- : "and no cents"
+            text = text[:-2]
+        elif text.endswith("-") and not text.startswith("-"):   # 5.000- : accounting minus
+            text, negative = text[:-1], True
+        text = text.rstrip(".")
         match = _MONEY_RE.match(text)
         if not match:
             raise CellError("invalid_amount", str(value))
@@ -139,7 +145,7 @@ def parse_count(value) -> int | None:
         number = int(value)
     else:
         text = str(value).strip().lstrip("'").replace(".", "").replace(",", "")
-        if not re.fullmatch(r"-?\d+", text):
+        if not re.fullmatch(r"-?[0-9]+", text):
             raise CellError("invalid_number", str(value))
         number = int(text)
     if number < 0:
@@ -153,7 +159,8 @@ _OFFSET_RE = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 _LOCAL_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
                   "%Y-%m-%d", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y")
 _US_FORMATS = ("%m/%d/%Y", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M")
-PLAUSIBLE_YEARS = range(1990, 2100)
+# Dates outside these years are typing or export errors (01/01/1900, 2099 for "unknown").
+PLAUSIBLE_YEARS = range(1990, 2050)
 
 
 def excel_serial_to_datetime(serial: float) -> datetime:
@@ -189,7 +196,8 @@ def _to_datetime(value, us_order: bool) -> tuple[datetime, bool]:
 
 def _check_year(moment: datetime, value) -> datetime:
     if moment.year not in PLAUSIBLE_YEARS:
-        raise CellError("implausible_date", str(value))
+        raise CellError("implausible_date", f"year {moment.year} is outside "
+                                            f"{PLAUSIBLE_YEARS.start}-{PLAUSIBLE_YEARS.stop - 1}")
     return moment
 
 
@@ -246,6 +254,6 @@ def _digits(value, code: str) -> str | None:
     if text is None:
         return None
     text = re.sub(r"[\s.\-]", "", text)
-    if not text.isdigit():  # also catches 3.3e15 floats from a careless spreadsheet
+    if not (text.isascii() and text.isdigit()):  # also catches 3.3e15 floats; no other scripts' digits
         raise CellError(code, "not digits")
     return text

@@ -24,9 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="write a realistic demo landing zone")
     demo.add_argument("--scale", type=int, default=1, help="size multiplier (1 = a small demo)")
     demo.add_argument("--seed", type=int, default=42, help="random seed; same seed, same files")
+    commands.add_parser("docs", help="validate the GX suites and write Data Docs and dbt docs to UMKM_DOCS_DIR")
     args = parser.parse_args(argv)
     if args.command == "demo":
         return run_demo(args.scale, args.seed)
+    if args.command == "docs":
+        return run_docs()
     return run_pipeline()
 
 
@@ -54,6 +57,7 @@ def run_pipeline() -> int:
     import dagster as dg
 
     from orchestration.definitions import build_definitions
+    from orchestration.recovery import release_dead_runs
 
     settings = Settings.from_env()
     if settings.salt_is_demo:
@@ -63,8 +67,11 @@ def run_pipeline() -> int:
     log_path = settings.warehouse_path.parent / "logs" / f"umkm-run-{started_at:%Y%m%dT%H%M%S}.log"
     print(f"umkm run: loading {settings.landing_dir} (full log: {log_path})")
     job = build_definitions().resolve_job_def("full_refresh")
+    instance = dg.DagsterInstance.get()
+    for run_id in release_dead_runs(instance):   # a killed run would hold the warehouse pool forever
+        print(f"note: run {run_id} was killed before it finished; released its hold on the warehouse")
     with output_to(log_path):  # Dagster's and dbt's step-by-step logs go to the file
-        result = job.execute_in_process(instance=dg.DagsterInstance.get(), raise_on_error=False)
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
     elapsed = time.perf_counter() - started
 
     print_landing_report(settings, started_at)
@@ -76,6 +83,10 @@ def run_pipeline() -> int:
           f"in {elapsed:.1f}s")
     for check in failed_checks:
         print(f"  check failed ({check.severity.value}): {check.asset_key.to_user_string()} {check.check_name}")
+        for line in (check.description or "").splitlines():   # GX checks: the failed rules, with samples
+            print(f"      {line}")
+        if "data_docs" in check.metadata:
+            print(f"      Data Docs: {check.metadata['data_docs'].value}")
     if not result.success:
         for event in result.all_events:
             if event.is_step_failure:
@@ -84,6 +95,25 @@ def run_pipeline() -> int:
                 print(f"FAILED: step {event.step_key}: {message}", file=sys.stderr)
         return 1
     print_program_summary(settings)
+    return 0
+
+
+def run_docs() -> int:
+    """GX Data Docs (every suite, validated now) and dbt docs, static and readable offline."""
+    from orchestration.assets.dbt import DBT_EXECUTABLE, DBT_PROJECT_DIR
+    from quality.docs import build_dbt_docs, build_gx_docs, docs_dir_from_env
+    from quality.validate import summarize
+
+    settings = Settings.from_env()
+    if not settings.warehouse_path.exists():
+        print(f"no warehouse at {settings.warehouse_path}: run `umkm run` first", file=sys.stderr)
+        return 1
+    os.environ["UMKM_WAREHOUSE_PATH"] = str(settings.warehouse_path)   # dbt's profile reads it
+    docs_dir = docs_dir_from_env(settings.warehouse_path)
+    results = build_gx_docs(settings.warehouse_path, docs_dir)
+    print(summarize(results))
+    build_dbt_docs(docs_dir, DBT_EXECUTABLE, DBT_PROJECT_DIR)
+    print(f"\ndocs written: {docs_dir / 'index.html'} (Data Docs: {docs_dir / 'gx'}, dbt docs: {docs_dir / 'dbt'})")
     return 0
 
 

@@ -103,7 +103,8 @@ ENROLL_HEADER = ["program_id", "nik_pemilik", "nib", "nama_usaha", "kode_kabkota
 def test_enrollment_csv():
     rows = [ENROLL_HEADER,
             ["goshop", f"'{NIK_1}", "", "Keripik Tempe Barokah", "3374", "", "Kuliner", "'G100200300", "05/03/2021"],
-            ["uvo_2021", "", "'9120001234567", "Batik Sekar", "", "kota surakarta", "fashion", "UVO-0007", "2021-04-01"],
+            ["uvo_2021", "", "'9120001234567", "Batik Sekar", "", "kota surakarta", "fashion", "UVO-0007",
+             "2021-04-01"],
             ["promo_x", NIK_2, "", "Toko", "3309", "", "jasa", "G1", "01/04/2021"],
             ["goshop", "", "", "Toko", "3309", "", "jasa", "G2", "01/04/2021"]]
     result = enrollment.parse(csv_bytes(rows), "enrollment/peserta.csv")

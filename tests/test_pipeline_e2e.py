@@ -76,7 +76,7 @@ def build_landing(landing: Path) -> None:
              gobiz_row("T1", "2021-09-05T03:00:00Z", "100.000", merchant="'G-A"),
              gobiz_row("T2", "2021-09-05T04:00:00Z", "50.000", status="cancel", merchant="G-A"),
              gobiz_row("T3", "2021-09-05T17:30:00Z", "1,250,000", status="completed", feature="GoShop", merchant="G-A"),
-             gobiz_row("T4", "2021-05-31T10:00:00Z", "70000", feature="GoShop", merchant="G-A"),  # before joining goshop
+             gobiz_row("T4", "2021-05-31T10:00:00Z", "70000", feature="GoShop", merchant="G-A"),  # before goshop
              gobiz_row("T5", "2021-09-01T03:00:00Z", "30000", merchant="G-E"),
              gobiz_row("T6", "2021-09-01T03:00:00Z", "99000", merchant="G-X"),   # not enrolled
              gobiz_row("T7", "2021-09-01T03:00:00Z", "10000", feature="GoPay", merchant="G-A"),

@@ -36,6 +36,7 @@ def parse(data: bytes, landing_path: str) -> ParseResult:
     rows.require("tanggal_bergabung", joined)
     business = rows.text("nama_usaha")
     rows.require("nama_usaha", business)
+    rows.reject_duplicates("the enrollment (program_id, platform_merchant_id)", program_id, merchant)
     return rows.result({
         "program_id": program_id, "nik": nik, "nib": nib, "business_name": business,
         "region_code": region, "sector_code": sector, "platform_merchant_id": merchant,

@@ -57,4 +57,5 @@ def parse(data: bytes, landing_path: str) -> ParseResult:
     }
     columns |= {name: rows.text(header) for name, header in TEXT_COLUMNS.items()}
     columns |= {name: rows.convert(header, parse_money) for name, header in MONEY_COLUMNS.items()}
+    rows.reject_duplicates("Transaction ID", transaction_id)
     return rows.result(columns)

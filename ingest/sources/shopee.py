@@ -76,6 +76,8 @@ def parse(data: bytes, landing_path: str) -> ParseResult:
         "extra_columns": _extra_columns_json(table.frame, set(found.values())),
     }
     columns |= {name: rows.text(header) for name, header in TEXT_COLUMNS.items()}
+    rows.reject_duplicates("the order line (No. Pesanan, Nomor Referensi SKU, Nama Variasi)",
+                           order_id, columns["sku_ref"], columns["variation_name"])
     return rows.result(columns)
 
 

@@ -61,7 +61,7 @@ def parse(data: bytes, landing_path: str) -> ParseResult:
     rows.require("_submission_time", submitted)
     business = rows.text("nama_usaha")
     rows.require("nama_usaha", business)
-    return rows.result({
+    columns = {
         "submission_id": rows.text("_id"),
         "submission_uuid": rows.text("_uuid"),
         "survey_period": period,
@@ -88,7 +88,14 @@ def parse(data: bytes, landing_path: str) -> ParseResult:
         "digital_platforms": rows.convert("platform_digital", _multi(lambda v: v.lower()),
                                           cells=_select_multiple(table.frame, found, "platform_digital")),
         "validation_status": rows.text("_validation_status"),
-    })
+    }
+    # The same submission twice in one file (overlapping exports pasted together) counts once.
+    keys = [(name, columns[column]) for name, column in (("_id", "submission_id"), ("_uuid", "submission_uuid"))
+            if name in found]
+    if keys:
+        rows.reject_duplicates(" + ".join(name for name, _ in keys) + " (the Kobo submission)",
+                               *(values for _, values in keys))
+    return rows.result(columns)
 
 
 def _multi(to_code):

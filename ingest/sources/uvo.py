@@ -50,10 +50,12 @@ def parse(data: bytes, landing_path: str) -> ParseResult:
     rows.require("status", status)
     local_dates = wib_dates(ts_utc)
     _reject_missing_fx(rows, currency, local_dates)
+    participant_name = rows.text("nama_peserta")
+    rows.reject_duplicates("id_transaksi", transaction_id)
     return rows.result({
         "transaction_id": transaction_id,
         "participant_id": participant_id,
-        "participant_name": rows.text("nama_peserta"),
+        "participant_name": participant_name,
         "transaction_ts_utc": ts_utc,
         "transaction_date_wib": local_dates,
         "buyer_country": country,
