@@ -10,7 +10,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install demo run test ui docs bench-quality
+.PHONY: install demo run test ui docs bench-quality bench
 install: $(BIN)/umkm
 
 $(BIN)/umkm: pyproject.toml
@@ -36,3 +36,6 @@ docs: install   # GX Data Docs and dbt docs to data/docs/ (static, open data/doc
 
 bench-quality: install   # the GX check step on ten million synthetic raw orders (not in `make test`)
 	$(BIN)/python benchmarks/quality_checks.py --orders 10000000
+
+bench: install   # province scale: umkm run vs plain DuckDB vs pandas, and one new day on 2.5M/5M/10M orders
+	$(BIN)/python benchmarks/scale.py

@@ -6,37 +6,66 @@ exports the way those tools write them (data contract, section 2), including the
 mixed money and region spellings, duplicate submissions, re-run reports, overlapping exports,
 a few bad rows of each kind, broken files, duplicate deliveries and temporary files.
 
-Determinism: the same (scale, seed) gives byte-identical files and identical mtimes. Every
-random draw comes from a generator seeded with (seed, stream), xlsx files are written by a small
-zip/XML writer with fixed timestamps, and each file's mtime is its (fixed, 2021-2022) delivery
-time, strictly increasing in delivery order, so "latest landed wins" has a clear order. A file
-that already holds the right bytes is not rewritten: running the demo again changes nothing.
+Size: every volume grows linearly with `scale`. One scale unit is 2,600 UMKM, ~3,040 survey
+submissions (two waves), 400 program enrollments and 23,600 orders: 20,000 GoBiz transactions,
+3,000 Shopee orders (~4,800 order lines) and 600 UVO transactions. So:
 
-Speed: tables are built column-wise with numpy (strings assembled from digit matrices, not
-formatted row by row); only files are looped over. Scale 1 writes ~30k rows in a few seconds.
+    scale 1    the small demo (`make demo`, the tests): ~310 files, ~30k rows, a few seconds
+    scale 106  ~2.5M orders          scale 212  ~5.0M orders
+    scale 425  the province benchmark: ~10.0M orders, ~1.29M survey submissions, 170k enrollments
+
+How the data is cut into files follows how the office receives it, and so changes with size:
+- GoBiz: below `PROVINCE_SCALE` (a pilot) each merchant-group account downloads its own monthly
+  report (8 x round(sqrt(scale)) accounts; one of them daily in December). From `PROVINCE_SCALE`
+  on, Gojek's partnership team sends one province-wide report per day (365 files a year).
+- Kobo: one export per wave for a pilot; from `PROVINCE_SCALE` on, every kabupaten/kota office
+  exports its own enumerators' submissions, so one export per region per wave.
+- Shopee: one `Order.all` export per shop per month; round(10 x scale^0.6) shops send theirs.
+`write_new_gobiz_day` adds one more day of GoBiz transactions on top of a written zone.
+
+Determinism: the same (scale, seed) gives byte-identical files and identical mtimes. Every
+random draw comes from a generator seeded with (seed, stream), GoBiz transactions are drawn one
+day at a time from a generator of their own, xlsx files are written by a small zip/XML writer with
+fixed timestamps, and each file's mtime is its (fixed, 2021-2022) delivery time, strictly
+increasing in delivery order, so "latest landed wins" has a clear order. A file that already
+holds the right bytes is not rewritten: running the demo again changes nothing.
+
+Speed and memory: cells are built column-wise as Arrow string arrays (numbers cast, fixed-width
+text assembled from digit matrices, no Python loop over rows) and a file's bytes are the joined
+cells; only files (or batches of Shopee files) are looped over. GoBiz is generated and written a
+day (pilot: a month) at a time, surveys a region at a time, Shopee a batch of shops at a time.
 """
 
 from __future__ import annotations
 
-import csv
+import concurrent.futures
 import io
 import math
+import multiprocessing
 import os
 import time
 import zipfile
 from dataclasses import dataclass, field
-from functools import reduce
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
 WIB = 7 * 3600                   # Asia/Jakarta, UTC+7, no daylight saving
 DAY = 86400
 XLSX_MAX_ROWS = 1_048_575        # Excel's limit below the header: bigger tables go to csv
+XLSX_LEVEL = 1                   # deflate level: 3x faster than Excel's, files ~20% larger
 SOURCES = ("survey", "enrollment", "gofood", "shopee", "uvo")
-
+PROVINCE_SCALE = 20              # from here on files are cut as the province receives them (above)
+# per scale unit (survey submissions: 1,750 + 1,200 respondents, ~3% of whom answer twice)
+UMKM_PER_SCALE, SURVEY_RESPONDENTS_PER_SCALE, ENROLLMENTS_PER_SCALE = 2_600, 2_950, 400
+GOBIZ_PER_SCALE, SHOPEE_PER_SCALE, UVO_PER_SCALE = 20_000, 3_000, 600
+ORDERS_PER_SCALE = GOBIZ_PER_SCALE + SHOPEE_PER_SCALE + UVO_PER_SCALE
+BENCHMARK_SCALES = {"2.5M orders": 106, "5M orders": 212, "10M orders": 425}
 
 # ================================================================ vocabularies
 # Owner and buyer names (personal data) and business names come from disjoint word lists, so a
@@ -208,7 +237,30 @@ class _Reference:
                    {(m, c): float(r) for m, c, r in fx.itertuples(index=False)})
 
 
+
 # ================================================================ vectorised string building
+# Cells are Arrow large_string arrays; parts may mix arrays and str literals (broadcast).
+
+_LS = pa.large_string()
+_EMPTY = pa.scalar("", _LS)
+
+
+def _lit(text: str) -> pa.Scalar:
+    return pa.scalar(text, _LS)
+
+
+def _arrow(part):
+    """str -> a literal; an Arrow array or scalar as it is; a list or object array of str -> an array."""
+    if isinstance(part, str):
+        return _lit(part)
+    if isinstance(part, (pa.Array, pa.Scalar)):
+        return part
+    return pa.array(part, _LS)
+
+
+def _np(values: pa.Array) -> np.ndarray:
+    return values.to_numpy(zero_copy_only=False)
+
 
 def _digits(values, width: int) -> np.ndarray:
     """Non-negative ints -> (n, width) matrix of ASCII digits, zero-padded."""
@@ -217,8 +269,16 @@ def _digits(values, width: int) -> np.ndarray:
     return (v[:, None] // powers % 10 + 48).astype(np.uint8)
 
 
-def _join_chars(parts: list, n: int) -> np.ndarray:
-    """Concatenate digit matrices and literal strings column-wise -> object array of str."""
+def _fixed(matrix: np.ndarray) -> pa.Array:
+    """An (n, width) matrix of ASCII bytes -> n strings of that width, without copying."""
+    matrix = np.ascontiguousarray(matrix, dtype=np.uint8)
+    n, width = matrix.shape
+    offsets = np.arange(n + 1, dtype=np.int64) * width
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(matrix))
+
+
+def _join_chars(parts: list, n: int) -> pa.Array:
+    """Concatenate digit matrices and literal strings column-wise -> fixed-width strings."""
     mats = []
     for part in parts:
         if isinstance(part, str):
@@ -226,40 +286,81 @@ def _join_chars(parts: list, n: int) -> np.ndarray:
             mats.append(np.broadcast_to(raw, (n, len(raw))))
         else:
             mats.append(part)
-    matrix = np.ascontiguousarray(np.hstack(mats)) if mats else np.zeros((n, 0), np.uint8)
-    if n == 0:
-        return np.array([], dtype=object)
-    return matrix.view(f"S{matrix.shape[1]}").ravel().astype(str).astype(object)
+    return _fixed(np.hstack(mats) if mats else np.zeros((n, 0), np.uint8))
 
 
-def _cat(*parts) -> np.ndarray:
-    """Element-wise string concatenation of object arrays and str scalars."""
-    arrays = [p if isinstance(p, str) else np.asarray(p, dtype=object) for p in parts]
-    return reduce(lambda a, b: a + b, arrays)
+def _cat(*parts) -> pa.Array:
+    """Element-wise concatenation of arrays and literals."""
+    return pc.binary_join_element_wise(*(_arrow(p) for p in parts), _EMPTY)
 
 
-def _str(values) -> np.ndarray:
-    """Numbers -> their plain decimal text, as an object array."""
-    return np.asarray(values).astype(str).astype(object)
+def _str(values) -> pa.Array:
+    """Ints -> their plain decimal text."""
+    return pc.cast(pa.array(np.asarray(values, dtype=np.int64)), _LS)
 
 
-def _pick(vocabulary, index) -> np.ndarray:
-    vocab = np.asarray(vocabulary, dtype=object)
-    return vocab[np.asarray(index) % len(vocab)]
+def _pick(vocabulary, index) -> pa.Array:
+    vocab = pa.array(list(vocabulary), _LS)
+    return vocab.take(pa.array(np.asarray(index) % len(vocab)))
 
 
-def _grouped(values, sep: str = ".") -> np.ndarray:
+def _where(cond, a, b) -> pa.Array:
+    return pc.if_else(pa.array(np.asarray(cond, dtype=bool)), _arrow(a), _arrow(b))
+
+
+def _select(conds: list, choices: list, default) -> pa.Array:
+    """Like np.select: the first choice whose condition holds, else the default."""
+    out = _arrow(default)
+    for cond, choice in reversed(list(zip(conds, choices))):
+        out = _where(cond, choice, out)
+    return out
+
+
+def _take(values: pa.Array, index) -> pa.Array:
+    """Cells by position (ints) or by a boolean mask."""
+    index = np.asarray(index)
+    return values.filter(pa.array(index)) if index.dtype == bool else values.take(pa.array(index))
+
+
+def _replace(values: pa.Array, positions, new_values) -> pa.Array:
+    """`values` with the cells at `positions` replaced by `new_values`."""
+    positions = np.asarray(positions, dtype=np.int64)
+    if not len(positions):
+        return values
+    index = np.arange(len(values), dtype=np.int64)
+    index[positions] = len(values) + np.arange(len(positions))
+    return pa.concat_arrays([values, _arrow(new_values)]).take(pa.array(index))
+
+
+def _buffer_bytes(values: pa.Array) -> bytes:
+    """All cells of a string array, concatenated: the slice of its data buffer they occupy."""
+    if len(values) == 0:
+        return b""
+    _, offsets, data = values.buffers()
+    bounds = np.frombuffer(offsets, dtype=np.int64, count=len(values) + 1, offset=8 * values.offset)
+    return data[int(bounds[0]):int(bounds[-1])].to_pybytes()
+
+
+def _grouped(values, sep: str = ".") -> pa.Array:
     """Ints with thousands separators: 15000000 -> '15.000.000' (or '15,000,000')."""
     v = np.asarray(values, dtype=np.int64)
     n = len(v)
-    if n == 0:
-        return np.array([], dtype=object)
-    groups = _digits(np.abs(v), 18).reshape(n, 6, 3)
-    seps = np.full((n, 6, 1), ord(sep), dtype=np.uint8)
-    matrix = np.ascontiguousarray(np.concatenate([seps, groups], axis=2).reshape(n, 24)[:, 1:])
-    text = np.strings.lstrip(matrix.view("S23").ravel().astype(str), "0" + sep)
-    text = np.where(text == "", "0", text)
-    return np.where(v < 0, np.strings.add("-", text), text).astype(object)
+    groups = max(1, math.ceil(len(str(int(np.abs(v).max()))) / 3)) if n else 1
+    digits = _digits(np.abs(v), 3 * groups).reshape(n, groups, 3)
+    seps = np.full((n, groups, 1), ord(sep), dtype=np.uint8)
+    matrix = np.concatenate([seps, digits], axis=2).reshape(n, 4 * groups)[:, 1:]
+    text = pc.utf8_ltrim(_fixed(matrix), "0" + sep)
+    text = pc.if_else(pc.equal(text, _EMPTY), _lit("0"), text)
+    return _where(v < 0, _cat("-", text), text) if (v < 0).any() else text
+
+
+def _contains_any(values: pa.Array, chars: str) -> bool:
+    """Whether any cell may hold one of `chars` (ASCII): one pass over the data buffer, no per-cell work."""
+    if len(values) == 0:
+        return False
+    lookup = np.zeros(256, bool)
+    lookup[[ord(c) for c in chars]] = True
+    return bool(lookup[np.frombuffer(values.buffers()[2], dtype=np.uint8)].any())
 
 
 _ALNUM = np.frombuffer(b"0123456789ABCDEFGHJKLMNPQRSTUVWXYZ", dtype=np.uint8)
@@ -270,14 +371,20 @@ def _random_chars(rng, n: int, width: int, alphabet=_ALNUM) -> np.ndarray:
     return alphabet[rng.integers(0, len(alphabet), (n, width))]
 
 
-def _uuid4(rng, n: int) -> np.ndarray:
-    raw = rng.integers(0, 256, (n, 16), dtype=np.uint8)
+def _uuid_text(raw: np.ndarray) -> pa.Array:
+    """(n, 16) random bytes -> version-4 UUID strings."""
+    raw = raw.copy()
+    n = len(raw)
     raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
     raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
     nibbles = np.empty((n, 32), dtype=np.uint8)
     nibbles[:, 0::2], nibbles[:, 1::2] = raw >> 4, raw & 15
     h = _HEX[nibbles]
     return _join_chars([h[:, :8], "-", h[:, 8:12], "-", h[:, 12:16], "-", h[:, 16:20], "-", h[:, 20:]], n)
+
+
+def _uuid4(rng, n: int) -> pa.Array:
+    return _uuid_text(rng.integers(0, 256, (n, 16), dtype=np.uint8))
 
 
 def _distinct_ints(rng, n: int, low: int, high: int) -> np.ndarray:
@@ -309,7 +416,11 @@ def _month_start(month_index: int) -> int:
     return int(np.datetime64(int(month_index), "M").astype("datetime64[D]").astype(np.int64))
 
 
-def _fmt_time(secs, fmt: str, millis=None) -> np.ndarray:
+def _ymd(day: int) -> str:
+    return str(np.datetime64(int(day), "D")).replace("-", "")
+
+
+def _fmt_time(secs, fmt: str, millis=None) -> pa.Array:
     """strftime for arrays of epoch seconds (already shifted to the wanted zone).
 
     Tokens: %Y %y %m %d %H %M %S and %f (3-digit milliseconds from `millis`)."""
@@ -342,17 +453,22 @@ def _fmt_time(secs, fmt: str, millis=None) -> np.ndarray:
     return _join_chars(parts, n)
 
 
-def _excel_serial(secs_local) -> np.ndarray:
-    """Excel serial day numbers (1899-12-30 epoch) of local epoch seconds."""
-    return np.asarray(secs_local, dtype=np.int64) / DAY + 25569.0
-
-
 def _sample_days(rng, lo, hi, weights: np.ndarray) -> np.ndarray:
     """A day index in [lo, hi) per entity, following daily `weights`."""
     cumulative = np.concatenate([[0.0], np.cumsum(weights)])
     lo, hi = np.asarray(lo), np.asarray(hi)
     target = cumulative[lo] + rng.random(len(lo)) * (cumulative[hi] - cumulative[lo])
     return np.clip(np.searchsorted(cumulative, target, side="right") - 1, lo, hi - 1)
+
+
+def _daily_weights(first_day: int, n_days: int, boosts: list[tuple[int, int, float]], weekend: float) -> np.ndarray:
+    days = np.arange(first_day, first_day + n_days)
+    weights = np.ones(n_days)
+    weekday = (days + 3) % 7                     # 1970-01-01 was a Thursday: 0 = Monday
+    weights[weekday >= 5] *= weekend
+    for lo, hi, factor in boosts:
+        weights[(days >= lo) & (days <= hi)] *= factor
+    return weights
 
 
 def _round_nice(values, rng, p_three: float = 0.3) -> np.ndarray:
@@ -364,38 +480,60 @@ def _round_nice(values, rng, p_three: float = 0.3) -> np.ndarray:
 
 
 # ================================================================ file formats
+# A table is a dict: column name -> Arrow string array (all of the same length).
 
-def _csv_bytes(frame: pd.DataFrame, sep: str = ",", quote_all: bool = False, bom: bool = False,
-               line: str = "\n", encoding: str = "utf-8", header: bool = True, trailing_sep: bool = False) -> bytes:
-    text = frame.to_csv(index=False, sep=sep, lineterminator=line, header=header,
-                        quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL)
-    if trailing_sep:  # Excel-made files sometimes end every line with the delimiter
-        text = text.replace(line, sep + line)
-    return (("\ufeff" if bom else "") + text).encode(encoding)
+def _rows_of(table: dict, index) -> dict:
+    return {name: _take(values, index) for name, values in table.items()}
+
+
+def _csv_quoted(values: pa.Array, sep: str, quote_all: bool) -> pa.Array:
+    """Cells quoted as Python's csv module quotes them (QUOTE_MINIMAL or QUOTE_ALL)."""
+    if quote_all:
+        return _cat('"', pc.replace_substring(values, '"', '""'), '"')
+    if not _contains_any(values, sep + '"\r\n'):
+        return values
+    needs = pc.match_substring_regex(values, f'[{sep}"\r\n]')
+    return pc.if_else(needs, _cat('"', pc.replace_substring(values, '"', '""'), '"'), values)
+
+
+def _csv_header(names, sep: str = ",", quote_all: bool = False, line: str = "\n", trailing_sep: bool = False) -> str:
+    cells = [_np(_csv_quoted(pa.array([name], _LS), sep, quote_all))[0] for name in names]
+    return sep.join(cells) + (sep if trailing_sep else "") + line
+
+
+def _csv_lines(table: dict, sep: str = ",", quote_all: bool = False, line: str = "\n",
+               trailing_sep: bool = False) -> pa.Array:
+    """One CSV line (with its line end) per row."""
+    cells = [_csv_quoted(values, sep, quote_all) for values in table.values()]
+    end = _lit((sep if trailing_sep else "") + line)
+    return pc.binary_join_element_wise(pc.binary_join_element_wise(*cells, _lit(sep)), end, _EMPTY)
+
+
+def _csv_bytes(table: dict, sep: str = ",", quote_all: bool = False, bom: bool = False, line: str = "\n",
+               encoding: str = "utf-8", header: bool = True, trailing_sep: bool = False) -> bytes:
+    head = ("\ufeff" if bom else "") + (_csv_header(table, sep, quote_all, line, trailing_sep) if header else "")
+    body = _buffer_bytes(_csv_lines(table, sep, quote_all, line, trailing_sep))
+    if encoding == "utf-8":
+        return head.encode("utf-8") + body
+    return (head + body.decode("utf-8")).encode(encoding)
 
 
 # xlsx cell kinds
 EMPTY, TEXT, NUMBER, DATE, DATETIME = 0, 1, 2, 3, 4
+_CELL = {TEXT: ('" t="s"><v>', "</v></c>"), NUMBER: ('"><v>', "</v></c>"),       # TEXT: a shared string
+         DATE: ('" s="1"><v>', "</v></c>"), DATETIME: ('" s="2"><v>', "</v></c>")}
 
 
 @dataclass
 class _XCol:
     """One xlsx column: the cell text (number text for numbers) and a kind per cell."""
-    values: np.ndarray
+    values: pa.Array
     kind: np.ndarray
 
     @classmethod
     def text(cls, values) -> "_XCol":
-        values = np.asarray(values, dtype=object)
-        return cls(values, np.where(values == "", EMPTY, TEXT).astype(np.int8))
-
-    @classmethod
-    def number(cls, values, empty=None) -> "_XCol":
-        text = _str(values)
-        kind = np.full(len(text), NUMBER, dtype=np.int8)
-        if empty is not None:
-            kind[np.asarray(empty, dtype=bool)] = EMPTY
-        return cls(text, kind)
+        values = _arrow(values)
+        return cls(values, np.where(_np(pc.equal(values, _EMPTY)), EMPTY, TEXT).astype(np.int8))
 
 
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -412,6 +550,7 @@ _CONTENT_TYPES = (
     f'<Override PartName="/xl/workbook.xml" ContentType="{_CT_OFFICE}.spreadsheetml.sheet.main+xml"/>'
     f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_CT_OFFICE}.spreadsheetml.worksheet+xml"/>'
     f'<Override PartName="/xl/styles.xml" ContentType="{_CT_OFFICE}.spreadsheetml.styles+xml"/>'
+    f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_CT_OFFICE}.spreadsheetml.sharedStrings+xml"/>'
     '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
     f'<Override PartName="/docProps/app.xml" ContentType="{_CT_OFFICE}.extended-properties+xml"/>'
     '</Types>')
@@ -425,6 +564,7 @@ _WORKBOOK_RELS = (
     _XML_HEAD + '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     f'<Relationship Id="rId1" Type="{_NS_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
     f'<Relationship Id="rId2" Type="{_NS_REL}/styles" Target="styles.xml"/>'
+    f'<Relationship Id="rId3" Type="{_NS_REL}/sharedStrings" Target="sharedStrings.xml"/>'
     '</Relationships>')
 _STYLES = (
     _XML_HEAD + f'<styleSheet xmlns="{_NS_MAIN}">'
@@ -444,42 +584,103 @@ _STYLES = (
     '</styleSheet>')
 
 
-def _xml_escape(values: np.ndarray) -> np.ndarray:
-    joined = "".join(values.tolist())
-    if "&" not in joined and "<" not in joined and ">" not in joined:
+def _xml_escape(values: pa.Array) -> pa.Array:
+    if not _contains_any(values, "&<>"):
         return values
-    text = pd.Series(values, dtype=object)
     for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
-        text = text.str.replace(char, entity, regex=False)
-    return text.to_numpy(dtype=object)
+        values = pc.replace_substring(values, char, entity)
+    return values
 
 
-def _sheet_rows(columns: list[_XCol], first_row: int) -> str:
-    """<row> elements for the data cells; each column is rendered for all rows at once."""
-    n = len(columns[0].values)
-    row_numbers = _str(np.arange(first_row, first_row + n))
-    rows = _cat('<row r="', row_numbers, '">')
-    for letter, column in zip(_COLUMN_LETTERS, columns):
-        cells = np.full(n, "", dtype=object)
-        ref = _cat(f'<c r="{letter}', row_numbers)
-        for kind, template in ((TEXT, ('" t="inlineStr"><is><t xml:space="preserve">', "</t></is></c>")),
-                               (NUMBER, ('"><v>', "</v></c>")), (DATE, ('" s="1"><v>', "</v></c>")),
-                               (DATETIME, ('" s="2"><v>', "</v></c>"))):
-            mask = column.kind == kind
-            if mask.any():
-                values = column.values[mask]
-                if kind == TEXT:
-                    values = _xml_escape(values)
-                cells[mask] = _cat(ref[mask], template[0], values, template[1])
-        rows = rows + cells
-    return "".join((rows + "</row>").tolist())
+def _xlsx_cells(letter: str, row_numbers: pa.Array, column: _XCol, shared: np.ndarray | None):
+    """The <c> element of every cell of a column ('' for empty cells); text cells point at `shared`."""
+    out, ref = _EMPTY, None
+    for kind, (head, tail) in _CELL.items():
+        mask = column.kind == kind
+        if not mask.any():
+            continue
+        ref = _cat(f'<c r="{letter}', row_numbers) if ref is None else ref
+        cells = _cat(ref, head, _str(shared) if kind == TEXT else column.values, tail)
+        out = cells if mask.all() else _where(mask, cells, out)
+    return out
+
+
+@dataclass
+class _Sheets:
+    """Several sheets rendered together: the <row> elements of all their rows, one after the other,
+    and each sheet's shared-string table."""
+    rows: pa.Array
+    strings: list[bytes]             # the <si> elements of each sheet
+    counts: list[tuple[int, int]]    # (text cells, distinct strings) of each sheet
+
+
+def _xlsx_sheets(columns: list[_XCol], sizes) -> _Sheets:
+    """Render sheets of `sizes` rows whose cells are `columns`, laid end to end.
+
+    Each sheet's text goes to its own shared-string table, numbered in first-use order (column by
+    column). All sheets are encoded at once: their strings, prefixed by the sheet number, go
+    through one dictionary encoding, so a sheet's strings get consecutive codes."""
+    sizes = np.asarray(sizes, dtype=np.int64)
+    n, sheets = int(sizes.sum()), len(sizes)
+    starts = np.cumsum(sizes) - sizes
+    sheet_of = np.repeat(np.arange(sheets), sizes)
+    # text cells column by column; then reordered sheet by sheet (column by column within a sheet)
+    positions = [np.flatnonzero(column.kind == TEXT) for column in columns]
+    counts = np.array([len(pos) for pos in positions])
+    offsets = np.cumsum(counts) - counts
+    lo = np.stack([np.searchsorted(pos, starts) for pos in positions], axis=1)            # (sheet, column)
+    hi = np.stack([np.searchsorted(pos, starts + sizes) for pos in positions], axis=1)
+    seg_start, seg_len = (offsets[None, :] + lo).ravel(), (hi - lo).ravel()
+    total = int(seg_len.sum())
+    order = np.repeat(seg_start - (np.cumsum(seg_len) - seg_len), seg_len) + np.arange(total)
+    texts = pa.concat_arrays([_take(column.values, pos) for column, pos in zip(columns, positions)]).take(order)
+    text_sheet = np.repeat(np.repeat(np.arange(sheets), len(columns)), seg_len)
+    width = len(str(sheets))
+    encoded = pc.dictionary_encode(_cat(_join_chars([_digits(text_sheet, width)], total), texts))
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    cells_per_sheet = np.bincount(text_sheet, minlength=sheets)
+    first = np.searchsorted(text_sheet, np.arange(sheets))
+    first_code = np.where(cells_per_sheet > 0, codes[np.minimum(first, max(total - 1, 0))], 0) if total else \
+        np.zeros(sheets, np.int64)
+    local = np.empty(total, np.int64)
+    local[order] = codes - first_code[text_sheet]
+    # the tables: the dictionary without the sheet prefix, cut at each sheet's first code
+    words = pc.utf8_slice_codeunits(encoded.dictionary, width)
+    spaced = pc.or_(pc.starts_with(words, " "), pc.ends_with(words, " "))
+    words = _xml_escape(words)
+    entries = pc.if_else(spaced, _cat('<si><t xml:space="preserve">', words, "</t></si>"),
+                         _cat("<si><t>", words, "</t></si>"))
+    bounds = np.append(first_code, len(words))
+    for k in range(sheets - 1, -1, -1):          # sheets without text: an empty range at the next one
+        if cells_per_sheet[k] == 0:
+            bounds[k] = bounds[k + 1]
+    distinct = np.diff(bounds)
+    strings = [_buffer_bytes(entries.slice(bounds[k], distinct[k])) for k in range(sheets)]
+    numbers = _str(np.arange(n) - starts[sheet_of] + 2)
+    parts = [_cat('<row r="', numbers, '">')]
+    for letter, column, pos, offset in zip(_COLUMN_LETTERS, columns, positions, offsets):
+        shared = np.zeros(n, np.int64)
+        shared[pos] = local[offset:offset + len(pos)]
+        parts.append(_xlsx_cells(letter, numbers, column, shared))
+    rows = pc.binary_join_element_wise(*parts, _lit("</row>"), _EMPTY)
+    return _Sheets(rows, strings, list(zip(cells_per_sheet.tolist(), distinct.tolist())))
 
 
 def _xlsx_bytes(header: list[str], columns: list[_XCol], sheet: str, when: int,
-                creator: str = "Microsoft Office User", chunk: int = 100_000) -> bytes:
-    """A minimal, valid xlsx (inline strings), byte-identical for the same input and `when`."""
+                creator: str = "Microsoft Office User") -> bytes:
+    """A minimal, valid xlsx (shared strings), byte-identical for the same input and `when`."""
     n = len(columns[0].values) if columns else 0
-    stamp = _fmt_time(np.array([when]), "%Y-%m-%dT%H:%M:%SZ")[0]
+    sheets = _xlsx_sheets(columns, [n])
+    return _xlsx_package(header, n, _buffer_bytes(sheets.rows), sheets.strings[0], sheets.counts[0], sheet, when,
+                         creator)
+
+
+def _xlsx_package(header: list[str], n: int, rows: bytes, strings: bytes, counts: tuple[int, int], sheet: str,
+                  when: int, creator: str = "Microsoft Office User") -> bytes:
+    """The xlsx zip around the <row> elements of the n data rows and their shared strings.
+
+    The header row is written as inline strings (as some exporters do), so it needs no table entry."""
+    stamp = _np(_fmt_time(np.array([when]), "%Y-%m-%dT%H:%M:%SZ"))[0]
     core = (_XML_HEAD + f'<cp:coreProperties xmlns:cp="{_NS_PACKAGE}/metadata/core-properties" '
             'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
             'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
@@ -509,7 +710,7 @@ def _xlsx_bytes(header: list[str], columns: list[_XCol], sheet: str, when: int,
         return entry
 
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=XLSX_LEVEL) as archive:
         for name, text in (("[Content_Types].xml", _CONTENT_TYPES), ("_rels/.rels", _ROOT_RELS),
                            ("docProps/app.xml", app), ("docProps/core.xml", core),
                            ("xl/workbook.xml", workbook), ("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS),
@@ -517,18 +718,21 @@ def _xlsx_bytes(header: list[str], columns: list[_XCol], sheet: str, when: int,
             archive.writestr(info(name), text.encode("utf-8"))
         with archive.open(info("xl/worksheets/sheet1.xml"), "w", force_zip64=n > 2_000_000) as sheet_file:
             sheet_file.write(sheet_head.encode("utf-8"))
-            for start in range(0, n, chunk):
-                part = [_XCol(c.values[start:start + chunk], c.kind[start:start + chunk]) for c in columns]
-                sheet_file.write(_sheet_rows(part, start + 2).encode("utf-8"))
+            sheet_file.write(rows)
             sheet_file.write(sheet_tail.encode("utf-8"))
+        with archive.open(info("xl/sharedStrings.xml"), "w") as strings_file:
+            strings_file.write((_XML_HEAD + f'<sst xmlns="{_NS_MAIN}" count="{counts[0]}" '
+                                f'uniqueCount="{counts[1]}">').encode("utf-8"))
+            strings_file.write(strings)
+            strings_file.write(b"</sst>")
     return buffer.getvalue()
 
 
-def _text_frame_to_xcols(frame: pd.DataFrame, numeric: dict[str, np.ndarray] | None = None) -> list[_XCol]:
+def _table_xcols(table: dict, numeric: dict[str, np.ndarray] | None = None) -> list[_XCol]:
     """Every column as text cells, except those given in `numeric` (name -> bool mask of number cells)."""
     columns = []
-    for name in frame.columns:
-        col = _XCol.text(frame[name].to_numpy(dtype=object))
+    for name, values in table.items():
+        col = _XCol.text(values)
         if numeric and name in numeric:
             mask = np.asarray(numeric[name], dtype=bool) & (col.kind == TEXT)
             col.kind[mask] = NUMBER
@@ -557,6 +761,7 @@ class _Landing:
         entry = self.stats.setdefault(source, {"files": 0, "rows": 0})
         entry["files"] += 1
         entry["rows"] += int(rows)
+        entry["bytes"] = entry.get("bytes", 0) + len(data)
         if kind != "data":
             entry[kind] = entry.get(kind, 0) + 1
 
@@ -566,15 +771,25 @@ class _Landing:
             entry[name] = entry.get(name, 0) + int(value)
 
     def finish(self) -> None:
-        """mtime = delivery time, strictly increasing in delivery order (ties: writing order)."""
-        previous = None
-        for when, _, path in sorted(self.deliveries):
-            stamp = when if previous is None else max(when, previous + 1)
-            os.utime(path, ns=(stamp * 1_000_000_000, stamp * 1_000_000_000))
-            previous = stamp
+        _set_mtimes([(when, 0, order, path) for when, order, path in self.deliveries])
+
+
+def _set_mtimes(deliveries: list) -> None:
+    """mtime = delivery time, strictly increasing in delivery order (ties: the order the entries sort in)."""
+    previous = None
+    for *key, path in sorted(deliveries):
+        when = key[0]
+        stamp = when if previous is None else max(when, previous + 1)
+        os.utime(path, ns=(stamp * 1_000_000_000, stamp * 1_000_000_000))
+        previous = stamp
 
 
 # ================================================================ the UMKM population
+
+_PREFIX_WORDS = [word for words in BIZ_PREFIX for word in words]
+_PREFIX_COUNT = np.array([len(words) for words in BIZ_PREFIX])
+_PREFIX_START = np.cumsum(_PREFIX_COUNT) - _PREFIX_COUNT
+
 
 class _Population:
     """Every UMKM the demo knows, as numeric arrays; strings are rendered per file."""
@@ -603,6 +818,7 @@ class _Population:
         low, high = np.array([1, 5, 20])[self.scale], np.array([5, 20, 100])[self.scale]
         self.workers = (low + np.floor(rng.power(0.5, n) * (high - low))).astype(np.int64)
         self.digital = rng.random(n)                              # propensity to sell online
+        self.region_base = np.array([name.split(" ", 1)[1] for name in ref.region_names], dtype=object)
 
     def _niks(self, rng) -> np.ndarray:
         """16 digits: BPS region, district, birth date (women +40 on the day), sequence."""
@@ -625,73 +841,67 @@ class _Population:
         raise RuntimeError("could not draw distinct NIKs")
 
     # ---------------------------------------------------------------- rendering
-    def owner_names(self, idx) -> np.ndarray:
+    def owner_names(self, idx) -> pa.Array:
         f = self.female[idx]
-        first = np.where(f, _pick(FEMALE_FIRST, self.r_first[idx]), _pick(MALE_FIRST, self.r_first[idx]))
-        mid = np.where(f, _pick(FEMALE_FIRST, self.r_first[idx] + 1 + self.r_mid[idx] % 7),
-                       _pick(MALE_FIRST, self.r_first[idx] + 1 + self.r_mid[idx] % 7))
-        last = np.where(f, _pick(FEMALE_LAST, self.r_last[idx]), _pick(MALE_LAST, self.r_last[idx]))
-        return _cat(first, " ", np.where(self.has_mid[idx], _cat(mid, " "), ""), last)
+        r_first, r_mid, r_last = self.r_first[idx], self.r_mid[idx], self.r_last[idx]
+        first = _where(f, _pick(FEMALE_FIRST, r_first), _pick(MALE_FIRST, r_first))
+        mid = _where(f, _pick(FEMALE_FIRST, r_first + 1 + r_mid % 7), _pick(MALE_FIRST, r_first + 1 + r_mid % 7))
+        last = _where(f, _pick(FEMALE_LAST, r_last), _pick(MALE_LAST, r_last))
+        return _cat(first, " ", _where(self.has_mid[idx], _cat(mid, " "), ""), last)
 
-    def business_names(self, idx) -> np.ndarray:
-        sector = self.sector[idx]
-        prefix = np.empty(len(idx), dtype=object)
-        for s, words in enumerate(BIZ_PREFIX):
-            mask = sector == s
-            prefix[mask] = _pick(words, self.r_biz[idx, 0][mask])
-        name = _cat(prefix, " ", _pick(BIZ_SUFFIX, self.r_biz[idx, 1]))
-        region_word = self._region_base()[self.region[idx]]
+    def business_names(self, idx) -> pa.Array:
+        sector, r_biz = self.sector[idx], self.r_biz[idx]
+        prefix = _pick(_PREFIX_WORDS, _PREFIX_START[sector] + r_biz[:, 0] % _PREFIX_COUNT[sector])
+        name = _cat(prefix, " ", _pick(BIZ_SUFFIX, r_biz[:, 1]))
         extra = self.biz_extra[idx]
-        return np.where(extra == 1, _cat(name, " ", _pick(BIZ_EXTRA, self.r_biz[idx, 2])),
-                        np.where(extra == 2, _cat(name, " ", region_word), name))
+        return _select([extra == 1, extra == 2],
+                       [_cat(name, " ", _pick(BIZ_EXTRA, r_biz[:, 2])),
+                        _cat(name, " ", _pick(self.region_base, self.region[idx]))], name)
 
-    def _region_base(self) -> np.ndarray:
-        return np.array([name.split(" ", 1)[1] for name in self.ref.region_names], dtype=object)
-
-    def phones(self, idx, rng) -> np.ndarray:
+    def phones(self, idx, rng) -> pa.Array:
         number = self.phone[idx]
         form = rng.choice(4, len(idx), p=[0.72, 0.1, 0.13, 0.05])
         national = _str(number)
         d = _digits(number, 11)
         dashed = _join_chars(["0", d[:, :3], "-", d[:, 3:7], "-", d[:, 7:]], len(idx))
-        return np.select([form == 0, form == 1, form == 2], [_cat("0", national), _cat("+62", national),
-                                                             _cat("62", national)], dashed)
+        return _select([form == 0, form == 1, form == 2],
+                       [_cat("0", national), _cat("+62", national), _cat("62", national)], dashed)
 
-    def nik_text(self, idx, rng, p_apostrophe: float = 0.03, p_spaced: float = 0.02) -> np.ndarray:
+    def nik_text(self, idx, rng, p_apostrophe: float = 0.03, p_spaced: float = 0.02) -> pa.Array:
         nik = self.nik[idx]
         plain = _str(nik)
         d = _digits(nik, 16)
         spaced = _join_chars([d[:, :4], " ", d[:, 4:8], " ", d[:, 8:12], " ", d[:, 12:]], len(idx))
         u = rng.random(len(idx))
-        return np.where(u < p_apostrophe, _cat("'", plain), np.where(u < p_apostrophe + p_spaced, spaced, plain))
+        return _select([u < p_apostrophe, u < p_apostrophe + p_spaced], [_cat("'", plain), spaced], plain)
+
+    @cached_property
+    def _region_forms(self) -> tuple[list, list]:
+        """Per region: the ways people write its code (plain, dotted) and its name (five forms)."""
+        ref = self.ref
+        codes = [str(int(c)) for c in ref.region_codes]
+        dotted = [f"{c[:2]}.{c[2:]}" for c in codes]
+        bases = list(self.region_base)
+        ambiguous = pd.Series(bases).duplicated(keep=False).to_numpy()
+        official = list(ref.region_names)
+        names = (official + [o if k else f"Kab. {b}" for o, k, b in zip(official, ref.region_kota, bases)]
+                 + [o.lower() for o in official] + [o.upper() for o in official]
+                 + [o if a else b for o, a, b in zip(official, ambiguous, bases)])
+        return codes + dotted, names
 
     def region_cells(self, idx, rng, p_code: float, p_both: float, p_dotted: float = 0.15):
         """(kode_kabkota, kabupaten_kota) as people fill them: code, code and name, or name only."""
-        ref = self.ref
+        codes, names = self._region_forms
+        regions = len(self.ref.region_codes)
         region = self.region[idx]
-        code = ref.region_codes[region]
-        d = _digits(code, 4)
-        code_text = np.where(rng.random(len(idx)) < p_dotted, _join_chars([d[:, :2], ".", d[:, 2:]], len(idx)),
-                             _str(code))
-        official = ref.region_names[region]
-        base = self._region_base()[region]
-        kota = ref.region_kota[region]
-        ambiguous_bases = pd.Series(self._region_base()).duplicated(keep=False).to_numpy()[region]
-        forms = np.column_stack([
-            official,
-            np.where(kota, official, _cat("Kab. ", base)),
-            pd.Series(official).str.lower().to_numpy(dtype=object),
-            pd.Series(official).str.upper().to_numpy(dtype=object),
-            np.where(ambiguous_bases, official, base),
-        ])
-        name = forms[np.arange(len(idx)), rng.choice(5, len(idx), p=[0.4, 0.25, 0.15, 0.1, 0.1])]
-        u = rng.random(len(idx))
-        has_code = u < p_code + p_both
-        has_name = u >= p_code
-        return np.where(has_code, code_text, ""), np.where(has_name, name, "")
+        n = len(idx)
+        code_text = _pick(codes, region + regions * (rng.random(n) < p_dotted))
+        name = _pick(names, region + regions * rng.choice(5, n, p=[0.4, 0.25, 0.15, 0.1, 0.1]))
+        u = rng.random(n)
+        return _where(u < p_code + p_both, code_text, ""), _where(u >= p_code, name, "")
 
 
-def _money_text(values, rng, weights=(0.25, 0.27, 0.15, 0.04, 0.04, 0.25)) -> np.ndarray:
+def _money_text(values, rng, weights=(0.25, 0.27, 0.15, 0.04, 0.04, 0.25)) -> pa.Array:
     """Money as people type it: '15000000', '15.000.000', 'Rp 15.000.000', 'Rp. 15000000',
     'Rp15.000.000', '15 juta' / '2,5 juta' / '2,5 miliar'."""
     v = np.asarray(values, dtype=np.int64)
@@ -699,13 +909,13 @@ def _money_text(values, rng, weights=(0.25, 0.27, 0.15, 0.04, 0.04, 0.25)) -> np
     dotted = _grouped(v)
     plain = _str(v)
     millions, tenths = v // 10**6, (v // 10**5) % 10
-    juta = _cat(_str(millions), np.where(tenths > 0, _cat(",", _str(tenths)), ""), " juta")
+    juta = _cat(_str(millions), _where(tenths > 0, _cat(",", _str(tenths)), ""), " juta")
     billions, b_tenths = v // 10**9, (v // 10**8) % 10
-    miliar = _cat(_str(billions), np.where(b_tenths > 0, _cat(",", _str(b_tenths)), ""), " miliar")
-    words = np.where((v >= 10**9) & (v % 10**8 == 0), miliar,
-                     np.where((v >= 10**6) & (v % 10**5 == 0) & (v < 10**9), juta, dotted))
-    return np.select([form == 0, form == 1, form == 2, form == 3, form == 4],
-                     [plain, dotted, _cat("Rp ", dotted), _cat("Rp. ", plain), _cat("Rp", dotted)], words)
+    miliar = _cat(_str(billions), _where(b_tenths > 0, _cat(",", _str(b_tenths)), ""), " miliar")
+    words = _select([(v >= 10**9) & (v % 10**8 == 0), (v >= 10**6) & (v % 10**5 == 0) & (v < 10**9)],
+                    [miliar, juta], dotted)
+    return _select([form == 0, form == 1, form == 2, form == 3, form == 4],
+                   [plain, dotted, _cat("Rp ", dotted), _cat("Rp. ", plain), _cat("Rp", dotted)], words)
 
 
 def _bad_rows(rng, n: int, *counts: int) -> list[np.ndarray]:
@@ -724,7 +934,14 @@ def _few(n: int, per: int, minimum: int = 2) -> int:
     return max(minimum, n // per)
 
 
+def _const(text: str, n: int) -> pa.Array:
+    return pa.repeat(_lit(text), n)
+
+
 # ================================================================ survey (KoboToolbox)
+
+VALIDATION = ["validation_status_approved", "", "validation_status_on_hold", "validation_status_not_approved"]
+
 
 @dataclass
 class _Wave:
@@ -744,9 +961,9 @@ class _Wave:
     workers_after: np.ndarray
     platforms: np.ndarray            # (n, 7) bool
     reports_nib: np.ndarray
-    validation: np.ndarray           # object
-    submitted_by: np.ndarray         # object
-    uuid: np.ndarray
+    validation: np.ndarray           # index into VALIDATION
+    submitted_by: np.ndarray         # enumerator number, 0 for none
+    uuid: pa.Array
     ids: np.ndarray
     version: str
 
@@ -789,11 +1006,8 @@ def _survey_wave(rng, pop: _Population, respondents: np.ndarray, period: str, fi
     share = share * np.where(food[:, None], [1.6, 0.8, 0.8, 1.6, 1, 1, 1], [0.2, 1.4, 1.3, 0.2, 1, 1, 1])
     platforms = rng.random((n, len(PLATFORM_CHOICES))) < np.minimum(share * (0.5 + pop.digital[idx])[:, None], 0.95)
 
-    validation = rng.choice(np.array(["validation_status_approved", "", "validation_status_on_hold",
-                                      "validation_status_not_approved"], dtype=object), n,
-                            p=[0.8, 0.14, 0.03, 0.03])
-    submitted_by = np.where(rng.random(n) < 0.7,
-                            _cat("pendamping_umkm", _str(rng.integers(10, 60, n))), "")
+    validation = rng.choice(len(VALIDATION), n, p=[0.8, 0.14, 0.03, 0.03])
+    submitted_by = np.where(rng.random(n) < 0.7, rng.integers(10, 60, n), 0)
     order = np.argsort(submitted, kind="stable")
     ids = np.sort(_distinct_ints(rng, n, 10_000_000, 40_000_000) if period < "2021" else
                   _distinct_ints(rng, n, 90_000_000, 140_000_000))
@@ -808,83 +1022,83 @@ def _survey_wave(rng, pop: _Population, respondents: np.ndarray, period: str, fi
                  "v" + "".join(_ALNUM[rng.integers(0, 34, 21)].view("S21").astype(str)))
 
 
-def _survey_frame(wave: _Wave, pop: _Population, rng) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-    """The Kobo export of a whole wave, with its deliberate bad rows: the answers as typed, so
-    every export of the same submission shows the same cells.
+def _survey_frame(wave: _Wave, pop: _Population, rng, sel: np.ndarray) -> tuple[dict, dict[str, np.ndarray]]:
+    """The Kobo export of submissions `sel` of a wave, with its deliberate bad rows: the answers as
+    typed, so every export of the same submission shows the same cells.
 
-    Returns the frame (all text) and the xlsx number-cell masks."""
-    sel = np.arange(len(wave.pop))
+    Returns the table and the xlsx number-cell masks."""
     idx = wave.pop[sel]
     n = len(sel)
     code, name = pop.region_cells(idx, rng, p_code=0.25, p_both=0.4)
     impacted = wave.impacted[sel]
     constraints = wave.constraints[sel]
     platforms = wave.platforms[sel]
-    columns = {
+    after = wave.after[sel]
+    table = {
         "start": _fmt_time(wave.start[sel] + WIB, "%Y-%m-%dT%H:%M:%S.%f+07:00", wave.start_ms[sel]),
         "end": _fmt_time(wave.end[sel] + WIB, "%Y-%m-%dT%H:%M:%S.%f+07:00", wave.end_ms[sel]),
-        "periode_survei": np.full(n, wave.period, dtype=object),
+        "periode_survei": _const(wave.period, n),
         "nik_pemilik": pop.nik_text(idx, rng),
         "nama_pemilik": pop.owner_names(idx),
         "no_hp": pop.phones(idx, rng),
-        "nib": np.where(wave.reports_nib[sel], _str(pop.nib[idx]), ""),
+        "nib": _where(wave.reports_nib[sel], _str(pop.nib[idx]), ""),
         "nama_usaha": pop.business_names(idx),
         "kode_kabkota": code,
         "kabupaten_kota": name,
-        "sektor_usaha": np.array(SECTOR_CHOICES, dtype=object)[pop.sector[idx]],
-        "skala_usaha": np.array(SCALE_CHOICES, dtype=object)[pop.scale[idx]],
-        "terdampak_covid": np.where(impacted, "ya", "tidak"),
-        "kendala_utama": np.where(impacted, np.array(CONSTRAINT_CHOICES, dtype=object)[wave.primary[sel]], ""),
+        "sektor_usaha": _pick(SECTOR_CHOICES, pop.sector[idx]),
+        "skala_usaha": _pick(SCALE_CHOICES, pop.scale[idx]),
+        "terdampak_covid": _where(impacted, "ya", "tidak"),
+        "kendala_utama": _where(impacted, _pick(CONSTRAINT_CHOICES, np.maximum(wave.primary[sel], 0)), ""),
         "kendala": _multi_summary(constraints, CONSTRAINT_CHOICES),
     }
     for j, choice in enumerate(CONSTRAINT_CHOICES):   # a skipped question leaves its columns empty
-        columns[f"kendala/{choice}"] = np.where(impacted, np.where(constraints[:, j], "1", "0"), "")
-    before, after = wave.before[sel], wave.after[sel]
-    columns |= {
-        "omzet_sebelum": _money_text(before, rng),
+        table[f"kendala/{choice}"] = _select([~impacted, constraints[:, j]], ["", "1"], "0")
+    table |= {
+        "omzet_sebelum": _money_text(wave.before[sel], rng),
         "omzet_sesudah": _money_text(after, rng),
         "tenaga_kerja_sebelum": _str(wave.workers_before[sel]),
         "tenaga_kerja_sesudah": _str(wave.workers_after[sel]),
         "platform_digital": _multi_summary(platforms, PLATFORM_CHOICES),
     }
     for j, choice in enumerate(PLATFORM_CHOICES):
-        columns[f"platform_digital/{choice}"] = np.where(platforms[:, j], "1", "0")
-    columns |= {
+        table[f"platform_digital/{choice}"] = _where(platforms[:, j], "1", "0")
+    enumerator = wave.submitted_by[sel]
+    table |= {
         "_id": _str(wave.ids[sel]),
-        "_uuid": wave.uuid[sel],
+        "_uuid": _take(wave.uuid, sel),
         "_submission_time": _fmt_time(wave.submitted[sel], "%Y-%m-%dT%H:%M:%S"),
-        "_validation_status": wave.validation[sel],
-        "_notes": np.full(n, "", dtype=object),
-        "_status": np.full(n, "submitted_via_web", dtype=object),
-        "_submitted_by": wave.submitted_by[sel],
-        "__version__": np.full(n, wave.version, dtype=object),
-        "_tags": np.full(n, "", dtype=object),
+        "_validation_status": _pick(VALIDATION, wave.validation[sel]),
+        "_notes": _const("", n),
+        "_status": _const("submitted_via_web", n),
+        "_submitted_by": _where(enumerator > 0, _cat("pendamping_umkm", _str(enumerator)), ""),
+        "__version__": _const(wave.version, n),
+        "_tags": _const("", n),
         "_index": _str(np.arange(1, n + 1)),
     }
-    frame = pd.DataFrame({c: np.asarray(columns[c], dtype=object) for c in KOBO_COLUMNS})
     # deliberate bad rows: 15-digit NIK, bare ambiguous region, amounts that are not amounts
     bad_nik, bad_region, bad_text, bad_negative = _bad_rows(rng, n, _few(n, 700), _few(n, 700),
                                                             _few(n, 1500, 1), _few(n, 1500, 1))
-    frame.loc[bad_nik, "nik_pemilik"] = _str(pop.nik[idx[bad_nik]] // 10)
-    frame.loc[bad_region, "kode_kabkota"] = ""
-    frame.loc[bad_region, "kabupaten_kota"] = _pick(["Semarang", "Magelang", "Tegal", "Pekalongan"],
-                                                    np.arange(len(bad_region)))
-    frame.loc[bad_text, "omzet_sesudah"] = _pick(["tidak tahu", "belum ada", "sekitar lima juta"],
-                                                 np.arange(len(bad_text)))
-    frame.loc[bad_negative, "omzet_sesudah"] = _cat("-", _grouped(after[bad_negative]))
+    table["nik_pemilik"] = _replace(table["nik_pemilik"], bad_nik, _str(pop.nik[idx[bad_nik]] // 10))
+    table["kode_kabkota"] = _replace(table["kode_kabkota"], bad_region, [""] * len(bad_region))
+    table["kabupaten_kota"] = _replace(table["kabupaten_kota"], bad_region,
+                                       _pick(["Semarang", "Magelang", "Tegal", "Pekalongan"],
+                                             np.arange(len(bad_region))))
+    sesudah = _replace(table["omzet_sesudah"], bad_text,
+                       _pick(["tidak tahu", "belum ada", "sekitar lima juta"], np.arange(len(bad_text))))
+    table["omzet_sesudah"] = _replace(sesudah, bad_negative, _cat("-", _grouped(after[bad_negative])))
+    table = {c: table[c] for c in KOBO_COLUMNS}
     numeric = {c: np.ones(n, bool) for c in ["_id", "_index", "tenaga_kerja_sebelum", "tenaga_kerja_sesudah"]
                + [c for c in KOBO_COLUMNS if "/" in c]}
     for money in ("omzet_sebelum", "omzet_sesudah"):  # a number question answered with digits only
-        numeric[money] = frame[money].str.fullmatch(r"\d+").to_numpy()
-    return frame, numeric
+        numeric[money] = _np(pc.match_substring_regex(table[money], r"^\d+$"))
+    return table, numeric
 
 
-def _multi_summary(mask: np.ndarray, choices: list[str]) -> np.ndarray:
+def _multi_summary(mask: np.ndarray, choices: list[str]) -> pa.Array:
     """Select-multiple summary: the ticked choice names, space-separated."""
-    out = np.full(mask.shape[0], "", dtype=object)
-    for j, choice in enumerate(choices):
-        out = np.where(mask[:, j], np.where(out == "", choice, _cat(out, " ", choice)), out)
-    return out
+    ticked = [_where(mask[:, j], choice, "") for j, choice in enumerate(choices)]
+    joined = pc.binary_join_element_wise(*ticked, _lit(" "))
+    return pc.utf8_trim(pc.replace_substring_regex(joined, " {2,}", " "), " ")
 
 
 # ================================================================ the world: population, waves, programs
@@ -894,27 +1108,29 @@ BANNER, GOSHOP, SHOPEE, UVO = range(4)
 
 
 class _World:
-    def __init__(self, ref: _Reference, scale: int, seed: int):
+    def __init__(self, ref: _Reference, scale: int, seed: int, province: bool | None = None):
         self.ref, self.scale, self.seed = ref, scale, seed
+        self.province = scale >= PROVINCE_SCALE if province is None else province
         rng = self.rng("population")
-        self.pop = pop = _Population(rng, 2600 * scale, ref)
+        self.pop = pop = _Population(rng, UMKM_PER_SCALE * scale, ref)
         n_a, n_b = 1750 * scale, 1200 * scale
         order = rng.permutation(pop.n)
-        wave_a = np.sort(order[:n_a])
-        from_a = rng.choice(wave_a, int(n_b * 0.55), replace=False)
-        wave_b = np.sort(np.concatenate([from_a, order[n_a:n_a + n_b - len(from_a)]]))
-        rng = self.rng("survey")
-        self.waves = [
-            _survey_wave(rng, pop, wave_a, "2020-06", _day(2020, 6, 2), 29, 0.90, 0.75, 1.0),
-            _survey_wave(rng, pop, wave_b, "2021-03", _day(2021, 3, 1), 31, 0.75, 0.60, 1.4),
-        ]
+        self.wave_a = np.sort(order[:n_a])
+        from_a = rng.choice(self.wave_a, int(n_b * 0.55), replace=False)
+        self.wave_b = np.sort(np.concatenate([from_a, order[n_a:n_a + n_b - len(from_a)]]))
         self.respondent = np.zeros(pop.n, bool)
-        self.respondent[wave_a] = self.respondent[wave_b] = True
+        self.respondent[self.wave_a] = self.respondent[self.wave_b] = True
         self._enroll(self.rng("enrollment"))
 
     def rng(self, stream: str) -> np.random.Generator:
         """An independent generator per part of the demo, so one part's draws never shift another's."""
         return np.random.default_rng([self.seed, *stream.encode()])
+
+    def survey_waves(self) -> list[_Wave]:
+        """The two survey waves (made when the survey files are written, not kept)."""
+        rng, pop = self.rng("survey"), self.pop
+        return [_survey_wave(rng, pop, self.wave_a, "2020-06", _day(2020, 6, 2), 29, 0.90, 0.75, 1.0),
+                _survey_wave(rng, pop, self.wave_b, "2021-03", _day(2021, 3, 1), 31, 0.75, 0.60, 1.4)]
 
     def _enroll(self, rng) -> None:
         pop, s = self.pop, self.scale
@@ -967,81 +1183,112 @@ class _World:
                                       "merchant": merchant, "nib_only": nib_only})
         self.uvo_width = max(4, len(str(int(uvo.sum()))))
 
-    def merchant_ids(self, rows: pd.DataFrame) -> np.ndarray:
+    def merchant_ids(self, rows: pd.DataFrame) -> pa.Array:
         program, merchant = rows["program"].to_numpy(), rows["merchant"].to_numpy()
         uvo = _cat("UVO-", _join_chars([_digits(merchant, self.uvo_width)], len(merchant)))
-        return np.where(program <= GOSHOP, _cat("G", _str(merchant)),
-                        np.where(program == SHOPEE, _str(merchant), uvo))
+        return _select([program <= GOSHOP, program == SHOPEE], [_cat("G", _str(merchant)), _str(merchant)], uvo)
 
 
 # ================================================================ writers, per source
 
+KOBO_REGION_FILE = "Pendataan_UMKM_Terdampak_Covid-19_{code}_-_all_versions_-_False_-_{stamp}"
+
+
+def _survey_parts(world: _World, wave: _Wave) -> list[tuple[str | None, np.ndarray]]:
+    """What one export holds: the whole wave, or (province scale) one kabupaten/kota's submissions."""
+    if not world.province:
+        return [(None, np.arange(len(wave.pop)))]
+    region = world.pop.region[wave.pop]
+    codes = world.ref.region_codes
+    return [(str(int(codes[r])), np.flatnonzero(region == r)) for r in range(len(codes)) if (region == r).any()]
+
+
+def _kobo_export(code: str | None, when: int, seconds: int) -> str:
+    """Kobo names an export after the form and the (UTC) time it was made."""
+    stamp = _np(_fmt_time(np.array([when + seconds]), "%Y-%m-%d-%H-%M-%S"))[0]
+    name = KOBO_FILE.format(stamp=stamp) if code is None else KOBO_REGION_FILE.format(code=code, stamp=stamp)
+    return f"survey/{name}"
+
+
+def _kobo_csv(table: dict) -> bytes:
+    return _csv_bytes(table, sep=";", quote_all=True, bom=True, line="\r\n")
+
+
 def _write_survey(out: _Landing, world: _World) -> None:
-    rng = world.rng("survey-files")
-    wave_a, wave_b = world.waves
+    wave_a, wave_b = world.survey_waves()
     out.count("survey", submissions=len(wave_a.pop) + len(wave_b.pop))
     # wave 2020-06: Kobo CSV exported when the platform started, then downloaded again by mistake
-    frame, _ = _survey_frame(wave_a, world.pop, rng)
-    data = _csv_bytes(frame, sep=";", quote_all=True, bom=True, line="\r\n")
-    name = KOBO_FILE.format(stamp="2021-01-11-02-15-07")
-    out.put(f"survey/{name}.csv", data, _at(2021, 1, 11, 9, 15), len(frame))
-    out.put(f"survey/{name} (1).csv", data, _at(2021, 1, 11, 9, 17), len(frame), kind="duplicate")
+    for i, (code, sel) in enumerate(_survey_parts(world, wave_a)):
+        table, _ = _survey_frame(wave_a, world.pop, world.rng(f"survey-files-2020-06-{code}"), sel)
+        when = _at(2021, 1, 11, 9, 15) + i * 240
+        name, data = _kobo_export(code, when, 7), _kobo_csv(table)
+        out.put(f"{name}.csv", data, when, len(sel))
+        if i == 0:
+            out.put(f"{name} (1).csv", data, when + 120, len(sel), kind="duplicate")
     # wave 2021-03: a CSV taken mid-wave (nothing validated yet), then the final xlsx export
-    frame, numeric = _survey_frame(wave_b, world.pop, rng)
     cutoff = _at(2021, 3, 19, 17, 0)
-    early = frame[wave_b.submitted <= cutoff].copy()
-    early["_validation_status"] = ""
-    early["_index"] = _str(np.arange(1, len(early) + 1))
-    out.put(f"survey/{KOBO_FILE.format(stamp='2021-03-19-10-02-41')}.csv",
-            _csv_bytes(early, sep=";", quote_all=True, bom=True, line="\r\n"), cutoff + 120, len(early))
-    final_name = f"survey/{KOBO_FILE.format(stamp='2021-04-05-01-48-13')}"
-    when = _at(2021, 4, 5, 8, 48)
-    if len(frame) <= XLSX_MAX_ROWS:
-        columns = _text_frame_to_xcols(frame, numeric)
-        # Kobo names the sheet after the form title, cut to Excel's 31 characters
-        out.put(f"{final_name}.xlsx", _xlsx_bytes(KOBO_COLUMNS, columns, "Pendataan UMKM Terdampak Covid-", when,
-                                                  creator="KoboToolbox"), when, len(frame))
-    else:
-        out.put(f"{final_name}.csv", _csv_bytes(frame, sep=";", quote_all=True, bom=True, line="\r\n"),
-                when, len(frame))
+    for i, (code, sel) in enumerate(_survey_parts(world, wave_b)):
+        table, numeric = _survey_frame(wave_b, world.pop, world.rng(f"survey-files-2021-03-{code}"), sel)
+        early_rows = np.flatnonzero(wave_b.submitted[sel] <= cutoff)
+        early = _rows_of(table, early_rows)
+        early["_validation_status"] = _const("", len(early_rows))
+        early["_index"] = _str(np.arange(1, len(early_rows) + 1))
+        when = cutoff + 120 + i * 240
+        out.put(f"{_kobo_export(code, when, 41)}.csv", _kobo_csv(early), when, len(early_rows))
+        when = _at(2021, 4, 5, 8, 48) + i * 240
+        final_name = _kobo_export(code, when, 13)
+        if len(sel) <= XLSX_MAX_ROWS:
+            # Kobo names the sheet after the form title, cut to Excel's 31 characters
+            out.put(f"{final_name}.xlsx", _xlsx_bytes(KOBO_COLUMNS, _table_xcols(table, numeric),
+                                                      "Pendataan UMKM Terdampak Covid-", when, creator="KoboToolbox"),
+                    when, len(sel))
+        else:
+            out.put(f"{final_name}.csv", _kobo_csv(table), when, len(sel))
 
 
-def _enrollment_frame(world: _World, rows: pd.DataFrame, rng, date_style: str) -> tuple[pd.DataFrame, list]:
+_TYPED_WORDS = [label for labels in SECTOR_TYPED for label in labels]
+_TYPED_COUNT = np.array([len(labels) for labels in SECTOR_TYPED])
+_TYPED_START = np.cumsum(_TYPED_COUNT) - _TYPED_COUNT
+
+
+def _enrollment_frame(world: _World, rows: pd.DataFrame, rng, date_style: str) -> tuple[dict, list]:
     pop = world.pop
     idx = rows["pop"].to_numpy()
     n = len(rows)
     code, name = pop.region_cells(idx, rng, p_code=0.45, p_both=0.15, p_dotted=0.1)
     business = pop.business_names(idx)
-    business = np.where(rng.random(n) < 0.12, pd.Series(business, dtype=object).str.upper().to_numpy(), business)
+    business = _where(rng.random(n) < 0.12, pc.utf8_upper(business), business)
     sector = pop.sector[idx]
-    typed = np.empty(n, dtype=object)
-    for s, labels in enumerate(SECTOR_TYPED):
-        mask = sector == s
-        typed[mask] = _pick(labels, rng.integers(0, 100, int(mask.sum())))
+    typed = _pick(_TYPED_WORDS, _TYPED_START[sector] + rng.integers(0, 100, n) % _TYPED_COUNT[sector])
     merchant = world.merchant_ids(rows)
-    merchant = np.where(rng.random(n) < 0.04, _cat(merchant, " "), merchant)
+    merchant = _where(rng.random(n) < 0.04, _cat(merchant, " "), merchant)
     nib_only = rows["nib_only"].to_numpy()
     has_nib = pop.has_nib[idx] & (nib_only | (rng.random(n) < 0.5))
     joined = rows["joined"].to_numpy()
-    frame = pd.DataFrame({
-        "program_id": np.array(PROGRAMS, dtype=object)[rows["program"].to_numpy()],
-        "nik_pemilik": np.where(nib_only, "", pop.nik_text(idx, rng, p_apostrophe=0.08 if date_style != "xlsx" else 0,
-                                                          p_spaced=0)),
-        "nib": np.where(has_nib, _str(pop.nib[idx]), ""),
+    nik = pop.nik_text(idx, rng, p_apostrophe=0.08 if date_style != "xlsx" else 0, p_spaced=0)
+    table = {
+        "program_id": _pick(PROGRAMS, rows["program"].to_numpy()),
+        "nik_pemilik": _where(nib_only, "", nik),
+        "nib": _where(has_nib, _str(pop.nib[idx]), ""),
         "nama_usaha": business,
         "kode_kabkota": code,
         "kabupaten_kota": name,
         "sektor_usaha": typed,
         "platform_merchant_id": merchant,
         "tanggal_bergabung": _fmt_time(joined * DAY, "%Y-%m-%d" if date_style == "iso" else "%d/%m/%Y"),
-    })
+    }
     columns = []
     if date_style == "xlsx":  # real date cells, some raw serial numbers, codes typed as numbers
-        columns = _text_frame_to_xcols(frame, {"kode_kabkota": frame["kode_kabkota"].str.fullmatch(r"\d{4}")})
+        columns = _table_xcols(table, {"kode_kabkota": _np(pc.match_substring_regex(code, r"^\d{4}$"))})
         serial = _str(joined - _day(1899, 12, 30))
         raw_serial = rng.random(n) < 0.15
         columns[-1] = _XCol(serial, np.where(raw_serial, NUMBER, DATE).astype(np.int8))
-    return frame, columns
+    return table, columns
+
+
+def _one_row(table: dict, position: int, **changes) -> dict:
+    row = {name: _np(values.slice(position, 1))[0] for name, values in table.items()} | changes
+    return {name: pa.array([value], _LS) for name, value in row.items()}
 
 
 def _write_enrollment(out: _Landing, world: _World) -> None:
@@ -1053,10 +1300,10 @@ def _write_enrollment(out: _Landing, world: _World) -> None:
 
     # 1. the GoFood / Go-Shop registry as kept in Excel
     rows = gofood[gofood["joined"] <= early_cut]
-    frame, columns = _enrollment_frame(world, rows, rng, "xlsx")
+    table, columns = _enrollment_frame(world, rows, rng, "xlsx")
     when = _at(2021, 6, 3, 10, 15)
     out.put("enrollment/peserta_gofood_goshop_2021.xlsx",
-            _xlsx_bytes(ENROLL_COLUMNS, columns, "Peserta", when, creator="Bidang UMKM"), when, len(frame))
+            _xlsx_bytes(ENROLL_COLUMNS, columns, "Peserta", when, creator="Bidang UMKM"), when, len(rows))
     # Excel's owner file while someone has the registry open: a temporary name, never read
     lock = b"\x0bBidang UMKM" + b"\x00" * 43 + b"\x0b\x00B\x00i\x00d\x00a\x00n\x00g\x00" + b"\x00" * 100
     out.put("enrollment/~$peserta_gofood_goshop_2021.xlsx", lock[:165], _at(2022, 1, 20, 8, 1), kind="ignored")
@@ -1064,41 +1311,47 @@ def _write_enrollment(out: _Landing, world: _World) -> None:
     # 2. later joiners as a csv saved by Excel on Windows: ';', cp1252, a trailing ';',
     #    one corrected row (a better sector) and two mistakes
     rows = gofood[gofood["joined"] > early_cut]
-    frame, _ = _enrollment_frame(world, rows, rng, "dmy")
-    fixed, _ = _enrollment_frame(world, gofood[gofood["joined"] <= early_cut].iloc[:1], rng, "dmy")
-    fixed["sektor_usaha"] = "Makanan dan Minuman"
-    fixed["nama_usaha"] = "Kopi Café " + fixed["nama_usaha"].str.split(" ", n=1).str[1].fillna("")
-    unknown = frame.iloc[:1].copy()
-    unknown["program_id"] = "gofood_promo_2020"
-    short_nik = frame.iloc[-1:].copy()
-    short_nik["nik_pemilik"] = short_nik["nik_pemilik"].str.lstrip("'").str[:15]
-    short_nik["platform_merchant_id"] = "G" + _str(rng.integers(100_000_000, 999_999_999, 1))
-    frame = pd.concat([frame, fixed, unknown, short_nik], ignore_index=True)
+    table, _ = _enrollment_frame(world, rows, rng, "dmy")
+    first, _ = _enrollment_frame(world, gofood[gofood["joined"] <= early_cut].iloc[:1], rng, "dmy")
+    business = _np(first["nama_usaha"])[0]
+    fixed = _one_row(first, 0, sektor_usaha="Makanan dan Minuman",
+                     nama_usaha="Kopi Café " + (business.split(" ", 1)[1] if " " in business else ""))
+    unknown = _one_row(table, 0, program_id="gofood_promo_2020")
+    last = _np(table["nik_pemilik"].slice(len(rows) - 1, 1))[0]
+    short_nik = _one_row(table, len(rows) - 1, nik_pemilik=last.lstrip("'")[:15],
+                         platform_merchant_id=f"G{int(rng.integers(100_000_000, 999_999_999))}")
+    parts = [table, fixed, unknown, short_nik]
+    table = {name: pa.concat_arrays([part[name] for part in parts]) for name in table}
     out.put("enrollment/peserta_gofood_goshop_tambahan_2021-10.csv",
-            _csv_bytes(frame, sep=";", line="\r\n", encoding="cp1252", trailing_sep=True),
-            _at(2021, 10, 4, 14, 30), len(frame))
+            _csv_bytes(table, sep=";", line="\r\n", encoding="cp1252", trailing_sep=True),
+            _at(2021, 10, 4, 14, 30), len(rows) + 3)
 
     # 3. UKM Virtual Expo exhibitors: plain csv, one bare ambiguous region
     rows = e[e["program"] == UVO].sort_values("merchant", kind="stable")
-    frame, _ = _enrollment_frame(world, rows, rng, "dmy")
-    bad = rng.integers(0, len(frame))
-    frame.loc[bad, ["kode_kabkota", "kabupaten_kota"]] = ["", "Semarang"]
-    out.put("enrollment/peserta_uvo_2021.csv", _csv_bytes(frame), _at(2021, 7, 12, 11, 5), len(frame))
+    table, _ = _enrollment_frame(world, rows, rng, "dmy")
+    bad = [int(rng.integers(0, len(rows)))]
+    table["kode_kabkota"] = _replace(table["kode_kabkota"], bad, [""])
+    table["kabupaten_kota"] = _replace(table["kabupaten_kota"], bad, ["Semarang"])
+    out.put("enrollment/peserta_uvo_2021.csv", _csv_bytes(table), _at(2021, 7, 12, 11, 5), len(rows))
 
     # 4. Shopee Kampus UMKM: a 2021 batch in xlsx, the 2022 batch as csv with ISO dates
     shopee = e[e["program"] == SHOPEE].sort_values("joined", kind="stable")
     cut = _day(2021, 12, 31)
-    frame, columns = _enrollment_frame(world, shopee[shopee["joined"] <= cut], rng, "xlsx")
+    rows = shopee[shopee["joined"] <= cut]
+    _, columns = _enrollment_frame(world, rows, rng, "xlsx")
     when = _at(2022, 1, 6, 9, 40)
     out.put("enrollment/peserta_shopee_kampus_umkm_batch1.xlsx",
-            _xlsx_bytes(ENROLL_COLUMNS, columns, "Sheet1", when, creator="Bidang UMKM"), when, len(frame))
-    frame, _ = _enrollment_frame(world, shopee[shopee["joined"] > cut], rng, "iso")
-    out.put("enrollment/peserta_shopee_kampus_umkm_batch2.csv", _csv_bytes(frame), _at(2022, 7, 4, 13, 20),
-            len(frame))
+            _xlsx_bytes(ENROLL_COLUMNS, columns, "Sheet1", when, creator="Bidang UMKM"), when, len(rows))
+    rows = shopee[shopee["joined"] > cut]
+    table, _ = _enrollment_frame(world, rows, rng, "iso")
+    out.put("enrollment/peserta_shopee_kampus_umkm_batch2.csv", _csv_bytes(table), _at(2022, 7, 4, 13, 20),
+            len(rows))
 
 
 # ================================================================ GoBiz (GoFood, GoShop, GoPay)
 
+GOBIZ_FIRST_DAY = _day(2021, 1, 1)
+GOBIZ_DAYS = 365                  # the zone holds 2021; day GOBIZ_DAYS (2022-01-01) is `write_new_gobiz_day`'s
 GOBIZ_STATUS = {  # feature -> (statuses, weights) of the final status
     "GoFood": (["completed", "cancel", "expire", "refund", "pending"], [0.885, 0.07, 0.025, 0.015, 0.005]),
     "GoShop": (["completed", "cancel", "expire", "refund", "pending"], [0.89, 0.06, 0.03, 0.015, 0.005]),
@@ -1108,119 +1361,20 @@ GOBIZ_PAYMENT = {"GoFood": (["GOPAY", "CASH", "GOPAY_LATER", "CREDIT_CARD"], [0.
                  "GoShop": (["GOPAY", "CASH", "GOPAY_LATER"], [0.7, 0.2, 0.1]),
                  "GoPay": (["QRIS", "GOPAY"], [0.8, 0.2])}
 STATUS_NAMES = sorted({s for statuses, _ in GOBIZ_STATUS.values() for s in statuses})
+PAYMENT_NAMES = sorted({p for options, _ in GOBIZ_PAYMENT.values() for p in options})
+GOFOOD_F, GOSHOP_F, GOPAY_F = range(3)                                      # index into GOBIZ_FEATURES
+# feature shares by merchant kind: banner promo only, Go-Shop only, both programs, in no program
+FEATURE_BY_KIND = [[0.85, 0, 0.15], [0, 0.8, 0.2], [0.55, 0.3, 0.15], [0.9, 0, 0.1]]
 
 
-def _daily_weights(first_day: int, n_days: int, boosts: list[tuple[int, int, float]], weekend: float) -> np.ndarray:
-    days = np.arange(first_day, first_day + n_days)
-    weights = np.ones(n_days)
-    weekday = (days + 3) % 7                     # 1970-01-01 was a Thursday: 0 = Monday
-    weights[weekday >= 5] *= weekend
-    for lo, hi, factor in boosts:
-        weights[(days >= lo) & (days <= hi)] *= factor
-    return weights
-
-
-def _draw_by_group(rng, group: np.ndarray, choices: dict) -> tuple[np.ndarray, np.ndarray]:
-    """For each group name in `choices` -> (options, weights), draw an option index per row."""
-    out = np.zeros(len(group), np.int64)
-    for name, (options, weights) in choices.items():
-        mask = group == name
-        out[mask] = rng.choice(len(options), int(mask.sum()), p=np.asarray(weights) / sum(weights))
+def _draw_by_group(rng, group: np.ndarray, choices: list[tuple[list, list]], vocabulary: list) -> np.ndarray:
+    """Per row, one option of its group's (options, weights), as an index into `vocabulary`."""
+    out = np.zeros(len(group), np.int8)
+    for g, (options, weights) in enumerate(choices):
+        mask = group == g
+        codes = np.array([vocabulary.index(option) for option in options], dtype=np.int8)
+        out[mask] = codes[rng.choice(len(options), int(mask.sum()), p=np.asarray(weights) / sum(weights))]
     return out
-
-
-@dataclass
-class _GoBiz:
-    """All GoBiz transactions of 2021, sorted by (merchant group, WIB day, time)."""
-    merchant_gid: np.ndarray         # per merchant: the number after 'G'
-    merchant_name: np.ndarray
-    merchant_group: np.ndarray
-    tx: pd.DataFrame
-    key: np.ndarray                  # group * 1000 + WIB day index, sorted
-    first_day: int
-
-
-def _gobiz_data(world: _World) -> _GoBiz:
-    rng = world.rng("gobiz")
-    pop, e, s = world.pop, world.enrolled, world.scale
-    first_day, n_days = _day(2021, 1, 1), 365
-    g = e[e["program"] <= GOSHOP].assign(bit=lambda f: np.left_shift(1, f["program"]))
-    merchants = g.groupby("merchant", sort=True).agg(pop=("pop", "first"), joined=("joined", "min"),
-                                                     programs=("bit", "sum"))
-    kind = np.select([merchants["programs"] == 1, merchants["programs"] == 2], ["banner", "goshop"], "both")
-    # a few merchants on GoBiz that are in no program
-    outsiders = np.flatnonzero(~np.isin(np.arange(pop.n), e["pop"]) & (pop.sector == 0))
-    n_extra = 4 * s
-    extra_pop = rng.choice(outsiders, n_extra, replace=False)
-    gid = np.concatenate([merchants.index.to_numpy(), _distinct_ints(rng, n_extra, 900_000_000, 1_000_000_000)])
-    m_pop = np.concatenate([merchants["pop"].to_numpy(), extra_pop])
-    m_kind = np.concatenate([kind, np.full(n_extra, "extra", dtype=object)])
-    joined = np.concatenate([merchants["joined"].to_numpy(), np.full(n_extra, first_day + 30)])
-    m = len(gid)
-    start = np.clip(joined - rng.integers(0, 120, m) - first_day, 0, n_days - 30)
-    end = np.where(rng.random(m) < 0.1, start + rng.integers(30, 300, m), n_days)
-    end = np.minimum(end, n_days)
-    weight = np.exp(rng.normal(0, 0.9, m)) * (end - start) * (rng.random(m) > 0.12)  # some never sell
-    counts = rng.multinomial(20_000 * s, weight / weight.sum())
-    merchant = np.repeat(np.arange(m), counts)
-    n = len(merchant)
-    ramadan, ppkm = (_day(2021, 4, 13), _day(2021, 5, 12)), (_day(2021, 7, 3), _day(2021, 7, 25))
-    december = (_day(2021, 12, 1), _day(2021, 12, 31))
-    daily = _daily_weights(first_day, n_days, [(*ramadan, 1.3), (*ppkm, 0.7), (*december, 1.1)], 1.2)
-    day = _sample_days(rng, start[merchant], end[merchant], daily)
-
-    feature_p = {"banner": [0.85, 0, 0.15], "goshop": [0, 0.8, 0.2], "both": [0.55, 0.3, 0.15], "extra": [0.9, 0, 0.1]}
-    feature = _draw_by_group(rng, m_kind[merchant], {k: (GOBIZ_FEATURES, w) for k, w in feature_p.items()})
-    fname = np.array(GOBIZ_FEATURES, dtype=object)[feature]
-    # local time of day: lunch and dinner peaks; a few orders just after midnight WIB (17:xx Z the day before)
-    slot = rng.choice(5, n, p=[0.05, 0.38, 0.12, 0.40, 0.05])
-    lo = np.array([6, 10, 14, 17, 0])[slot] * 3600
-    hi = np.array([10, 14, 17, 21.5, 1.5])[slot] * 3600
-    tod = (lo + rng.random(n) * (hi - lo)).astype(np.int64)
-    tod = np.where(fname == "GoFood", tod, rng.integers(7 * 3600, 21 * 3600, n))
-    ts = (first_day + day) * DAY + tod - WIB
-    median = np.select([fname == "GoFood", fname == "GoShop"], [55_000, 180_000], 35_000)
-    amount = np.clip(np.round(median * np.exp(rng.normal(0, 0.6, n)) / 500) * 500, 5_000, 5_000_000).astype(np.int64)
-    status = _draw_by_group(rng, fname, GOBIZ_STATUS)
-    status_name = np.empty(n, dtype=object)
-    for f, (statuses, _) in GOBIZ_STATUS.items():
-        mask = fname == f
-        status_name[mask] = np.array(statuses, dtype=object)[status[mask]]
-    payment = _draw_by_group(rng, fname, GOBIZ_PAYMENT)
-    payment_name = np.empty(n, dtype=object)
-    for f, (options, _) in GOBIZ_PAYMENT.items():
-        mask = fname == f
-        payment_name[mask] = np.array(options, dtype=object)[payment[mask]]
-    in_banner = (np.isin(m_kind[merchant], ["banner", "both"]) & (fname == "GoFood")
-                 & (first_day + day >= joined[merchant]))
-    promo = np.select([in_banner & (rng.random(n) < 0.35), rng.random(n) < 0.06], [1, 2], 0)
-    discount = np.where(promo == 1, np.minimum(np.round(amount * 0.1 / 500) * 500, 20_000), 0).astype(np.int64)
-    rate = np.select([fname == "GoFood", fname == "GoShop"], [0.20, 0.15], 0.007)
-    commission = np.round(amount * rate).astype(np.int64)
-    tax = np.round(commission * 0.11).astype(np.int64)
-    gopay_promo = np.where((promo == 2) & (fname != "GoShop"), np.minimum(amount // 10, 10_000), 0)
-    # a few rows that break the contract: negative and non-numeric amounts
-    bad_negative, bad_text = _bad_rows(rng, n, _few(n, 8000), _few(n, 8000))
-    bad = np.zeros(n, np.int8)
-    bad[bad_negative], bad[bad_text] = 1, 2
-
-    order_number = np.empty(n, np.int64)
-    by_time = np.argsort(ts, kind="stable")
-    order_number[by_time] = np.sort(_distinct_ints(rng, n, 1_200_000_000, 1_999_999_999))
-    group_of = rng.integers(0, _gobiz_groups(s), m)
-    tx = pd.DataFrame({
-        "merchant": merchant, "group": group_of[merchant], "day": day, "ts": ts, "ms": rng.integers(0, 1000, n),
-        "feature": fname, "amount": amount, "status": status_name, "payment": payment_name, "promo": promo,
-        "discount": discount, "commission": commission, "tax": tax, "gopay_promo": gopay_promo, "bad": bad,
-        "order_number": order_number, "reference": rng.integers(10**11, 10**12, n), "stan": rng.integers(0, 10**6, n),
-        "pending_draw": rng.random(n),
-    })
-    tx["uuid"] = _uuid4(rng, n)
-    tx = tx.sort_values(["group", "day", "ts"], kind="stable").reset_index(drop=True)
-    name = pop.business_names(m_pop)
-    region_word = pop._region_base()[pop.region[m_pop]]
-    name = np.where(rng.random(m) < 0.4, _cat(name, ", ", region_word), name)
-    return _GoBiz(gid, name, group_of, tx, tx["group"].to_numpy() * 1000 + tx["day"].to_numpy(), first_day)
 
 
 def _gobiz_groups(scale: int) -> int:
@@ -1228,134 +1382,305 @@ def _gobiz_groups(scale: int) -> int:
     return 8 * max(1, round(math.sqrt(scale)))
 
 
-def _gobiz_frame(data: _GoBiz, rows: pd.DataFrame, rng, pending_after: int | None = None,
-                 apostrophe: bool = False, comma_amounts: bool = False, millis: bool = True) -> pd.DataFrame:
-    """A GoBiz transaction report. Rows settled only recently show `pending` when the report was
-    pulled before `pending_after`... i.e. those done after `pending_after` may still be pending."""
+class _GoBiz:
+    """The GoBiz merchants and their transactions. A day's transactions come from a generator of
+    their own (day 0 = 2021-01-01), so any day can be made without the others, the new day too."""
+
+    def __init__(self, world: _World):
+        self.world = world
+        rng = world.rng("gobiz")
+        pop, e, s = world.pop, world.enrolled, world.scale
+        g = e[e["program"] <= GOSHOP].assign(bit=lambda f: np.left_shift(1, f["program"]))
+        merchants = g.groupby("merchant", sort=True).agg(pop=("pop", "first"), joined=("joined", "min"),
+                                                         programs=("bit", "sum"))
+        kind = np.select([merchants["programs"] == 1, merchants["programs"] == 2], [0, 1], 2)
+        # a few merchants on GoBiz that are in no program
+        outsiders = np.flatnonzero(~np.isin(np.arange(pop.n), e["pop"]) & (pop.sector == 0))
+        n_extra = 4 * s
+        extra_pop = rng.choice(outsiders, n_extra, replace=False)
+        extra_gid = _distinct_ints(rng, n_extra, 900_000_000, 1_000_000_000)
+        self.gid = np.concatenate([merchants.index.to_numpy(), extra_gid])
+        m_pop = np.concatenate([merchants["pop"].to_numpy(), extra_pop])
+        self.kind = np.concatenate([kind, np.full(n_extra, 3)])
+        self.joined = np.concatenate([merchants["joined"].to_numpy(), np.full(n_extra, GOBIZ_FIRST_DAY + 30)])
+        m = len(self.gid)
+        self.start = np.clip(self.joined - rng.integers(0, 120, m) - GOBIZ_FIRST_DAY, 0, GOBIZ_DAYS - 30)
+        end = np.where(rng.random(m) < 0.1, self.start + rng.integers(30, 300, m), GOBIZ_DAYS)
+        self.end = np.minimum(end, GOBIZ_DAYS)                 # GOBIZ_DAYS: still selling when 2021 ends
+        self.rate = np.exp(rng.normal(0, 0.9, m)) * (rng.random(m) > 0.12)   # some never sell
+        self.group = rng.integers(0, _gobiz_groups(s), m)
+        name = pop.business_names(m_pop)
+        name = _where(rng.random(m) < 0.4, _cat(name, ", ", _pick(pop.region_base, pop.region[m_pop])), name)
+        self.name, self.merchant_id = name, _cat("G", _str(self.gid))
+
+        # transactions per day: GOBIZ_PER_SCALE per scale unit in 2021, following the calendar and who sells
+        ramadan, ppkm = (_day(2021, 4, 13), _day(2021, 5, 12)), (_day(2021, 7, 3), _day(2021, 7, 25))
+        december = (_day(2021, 12, 1), _day(2021, 12, 31))
+        daily = _daily_weights(GOBIZ_FIRST_DAY, GOBIZ_DAYS + 1, [(*ramadan, 1.3), (*ppkm, 0.7), (*december, 1.1)], 1.2)
+        change = np.zeros(GOBIZ_DAYS + 2)
+        np.add.at(change, self.start, self.rate)
+        np.add.at(change, self.end, -self.rate * (self.end < GOBIZ_DAYS))
+        expected = daily * np.cumsum(change)[:GOBIZ_DAYS + 1]
+        total = GOBIZ_PER_SCALE * s
+        year = rng.multinomial(total, expected[:-1] / expected[:-1].sum())
+        self.counts = np.append(year, round(total * expected[-1] / expected[:-1].sum()))
+        self.first_index = np.cumsum(self.counts) - self.counts          # position of a day's first transaction
+        # a few rows that break the contract: negative and non-numeric amounts
+        self.bad_negative, self.bad_text = _bad_rows(rng, total, _few(total, 8000), _few(total, 8000))
+
+    @property
+    def transactions(self) -> int:
+        return int(self.counts[:GOBIZ_DAYS].sum())
+
+    def day(self, d: int) -> pd.DataFrame:
+        """The transactions of day d (WIB), in time order."""
+        rng = self.world.rng(f"gobiz-day-{d}")
+        active = np.flatnonzero((self.start <= d) & ((self.end == GOBIZ_DAYS) | (d < self.end)) & (self.rate > 0))
+        weight = self.rate[active]
+        n = int(self.counts[d])
+        merchant = np.repeat(active, rng.multinomial(n, weight / weight.sum())) if n else np.zeros(0, np.int64)
+        kind = self.kind[merchant]
+        feature = _draw_by_group(rng, kind, [(GOBIZ_FEATURES, w) for w in FEATURE_BY_KIND], GOBIZ_FEATURES)
+        # local time of day: lunch and dinner peaks; a few orders just after midnight WIB (17:xx Z the day before)
+        slot = rng.choice(5, n, p=[0.05, 0.38, 0.12, 0.40, 0.05])
+        lo = np.array([6, 10, 14, 17, 0])[slot] * 3600
+        hi = np.array([10, 14, 17, 21.5, 1.5])[slot] * 3600
+        tod = (lo + rng.random(n) * (hi - lo)).astype(np.int64)
+        tod = np.where(feature == GOFOOD_F, tod, rng.integers(7 * 3600, 21 * 3600, n))
+        ts = (GOBIZ_FIRST_DAY + d) * DAY + tod - WIB
+        median = np.select([feature == GOFOOD_F, feature == GOSHOP_F], [55_000, 180_000], 35_000)
+        amount = np.round(median * np.exp(rng.normal(0, 0.6, n)) / 500) * 500
+        amount = np.clip(amount, 5_000, 5_000_000).astype(np.int64)
+        status = _draw_by_group(rng, feature, [GOBIZ_STATUS[f] for f in GOBIZ_FEATURES], STATUS_NAMES)
+        payment = _draw_by_group(rng, feature, [GOBIZ_PAYMENT[f] for f in GOBIZ_FEATURES], PAYMENT_NAMES)
+        in_banner = np.isin(kind, [0, 2]) & (feature == GOFOOD_F) & (GOBIZ_FIRST_DAY + d >= self.joined[merchant])
+        promo = np.select([in_banner & (rng.random(n) < 0.35), rng.random(n) < 0.06], [1, 2], 0)
+        discount = np.where(promo == 1, np.minimum(np.round(amount * 0.1 / 500) * 500, 20_000), 0).astype(np.int64)
+        rate = np.select([feature == GOFOOD_F, feature == GOSHOP_F], [0.20, 0.15], 0.007)
+        commission = np.round(amount * rate).astype(np.int64)
+        uuid = rng.integers(0, np.iinfo(np.uint64).max, (n, 2), dtype=np.uint64, endpoint=True)
+        tx = pd.DataFrame({
+            "merchant": merchant, "group": self.group[merchant], "day": np.full(n, d), "ts": ts,
+            "ms": rng.integers(0, 1000, n), "feature": feature, "amount": amount, "status": status,
+            "payment": payment, "promo": promo, "discount": discount, "commission": commission,
+            "tax": np.round(commission * 0.11).astype(np.int64),
+            "gopay_promo": np.where((promo == 2) & (feature != GOSHOP_F), np.minimum(amount // 10, 10_000), 0),
+            "reference": rng.integers(10**11, 10**12, n), "stan": rng.integers(0, 10**6, n),
+            "pending_draw": rng.random(n), "uuid_hi": uuid[:, 0], "uuid_lo": uuid[:, 1],
+        }).iloc[np.argsort(ts, kind="stable")].reset_index(drop=True)
+        # numbered in time order through the year; the new day's numbers follow the year's
+        index = self.first_index[d] + np.arange(n)
+        tx["order_number"] = 1_200_000_000 + 7 * index + rng.integers(0, 7, n)
+        tx["bad"] = np.select([np.isin(index, self.bad_negative), np.isin(index, self.bad_text)], [1, 2], 0)
+        return tx
+
+
+def _gobiz_frame(gobiz: _GoBiz, rows: pd.DataFrame, style: dict, pending_after: int | None = None) -> dict:
+    """A GoBiz transaction report. When it was pulled before the day was over (`pending_after`),
+    about half the transactions done after that time still show `pending`."""
     n = len(rows)
     ts = rows["ts"].to_numpy()
     feature = rows["feature"].to_numpy()
     status = rows["status"].to_numpy().copy()
     if pending_after is not None:
-        late = ((ts >= pending_after) & np.isin(status, ["completed", "settlement"])
-                & (rows["pending_draw"].to_numpy() < 0.5))
-        status[late] = "pending"
+        settled = np.isin(status, [STATUS_NAMES.index("completed"), STATUS_NAMES.index("settlement")])
+        late = (ts >= pending_after) & settled & (rows["pending_draw"].to_numpy() < 0.5)
+        status[late] = STATUS_NAMES.index("pending")
 
     def money(values):
-        return _grouped(values, ",") if comma_amounts else _str(values)
+        return _grouped(values, ",") if style["comma"] else _str(values)
 
     amount = rows["amount"].to_numpy()
-    nett = amount - rows["commission"].to_numpy() - rows["tax"].to_numpy()
     amount_text = money(amount)
     bad = rows["bad"].to_numpy()
-    amount_text = np.where(bad == 1, _cat("-", amount_text), np.where(bad == 2, "#VALUE!", amount_text))
-    quote = "'" if apostrophe else ""
+    amount_text = _select([bad == 1, bad == 2], [_cat("-", amount_text), "#VALUE!"], amount_text)
+    quote = "'" if style["apostrophe"] else ""
     order_no = _str(rows["order_number"].to_numpy())
-    order_id = np.select([feature == "GoFood", feature == "GoShop"],
-                         [_cat(quote, "F-", order_no), _cat(quote, "GS-", order_no)], "")
-    time_format = "%Y-%m-%dT%H:%M:%S.%fZ" if millis else "%Y-%m-%dT%H:%M:%SZ"
+    uuid = _uuid_text(np.ascontiguousarray(rows[["uuid_hi", "uuid_lo"]].to_numpy(np.uint64)).view(np.uint8))
     merchant = rows["merchant"].to_numpy()
     promo = rows["promo"].to_numpy()
-    return pd.DataFrame({
+    commission, tax = rows["commission"].to_numpy(), rows["tax"].to_numpy()
+    time_format = "%Y-%m-%dT%H:%M:%S.%fZ" if style["millis"] else "%Y-%m-%dT%H:%M:%SZ"
+    table = {
         "Transaction Date": _fmt_time(ts + WIB, "%m/%d/%Y"),
         "Transaction time": _fmt_time(ts, time_format, rows["ms"].to_numpy()),
-        "Transaction ID": _cat(quote, rows["uuid"].to_numpy()),
+        "Transaction ID": _cat(quote, uuid),
         "Transaction Reference": _cat("A12", _str(rows["reference"].to_numpy())),
-        "Order ID": order_id,
-        "Stan": np.where(feature == "GoPay", _join_chars([_digits(rows["stan"].to_numpy(), 6)], n), ""),
+        "Order ID": _select([feature == GOFOOD_F, feature == GOSHOP_F],
+                            [_cat(quote, "F-", order_no), _cat(quote, "GS-", order_no)], ""),
+        "Stan": _where(feature == GOPAY_F, _join_chars([_digits(rows["stan"].to_numpy(), 6)], n), ""),
         "Amount": amount_text,
-        "Nett Amount": money(nett),
-        "Transaction Status": status,
-        "Feature": feature,
-        "Payment Type": rows["payment"].to_numpy(),
-        "Merchant name": data.merchant_name[merchant],
-        "Merchant ID": _cat(quote, "G", _str(data.merchant_gid[merchant])),
-        "Promo Type": np.select([promo == 1, promo == 2], ["Discount", "Voucher"], ""),
-        "Promo Name": np.select([promo == 1, promo == 2], ["Promo Banner UMKM Jateng", "Diskon Ongkir"], ""),
+        "Nett Amount": money(amount - commission - tax),
+        "Transaction Status": _pick(STATUS_NAMES, status),
+        "Feature": _pick(GOBIZ_FEATURES, feature),
+        "Payment Type": _pick(PAYMENT_NAMES, rows["payment"].to_numpy()),
+        "Merchant name": _take(gobiz.name, merchant),
+        "Merchant ID": _cat(quote, _take(gobiz.merchant_id, merchant)),
+        "Promo Type": _pick(["", "Discount", "Voucher"], promo),
+        "Promo Name": _pick(["", "Promo Banner UMKM Jateng", "Diskon Ongkir"], promo),
         "Gopay promo": money(rows["gopay_promo"].to_numpy()),
         "GoFood discount": money(rows["discount"].to_numpy()),
-        "Voucher commission": money(rows["commission"].to_numpy()),
-        "Tax": money(rows["tax"].to_numpy()),
-        "Witholding tax": np.full(n, "0", dtype=object),
-        "Currency": np.full(n, "IDR", dtype=object),
-    }, columns=GOBIZ_COLUMNS)
+        "Voucher commission": money(commission),
+        "Tax": money(tax),
+        "Witholding tax": _const("0", n),
+        "Currency": _const("IDR", n),
+    }
+    return {c: table[c] for c in GOBIZ_COLUMNS}
+
+
+def _gobiz_report(gobiz: _GoBiz, rows: pd.DataFrame, style: dict, pending_after: int | None = None,
+                  bom: bool = True) -> bytes:
+    return _csv_bytes(_gobiz_frame(gobiz, rows, style, pending_after), bom=style["bom"] and bom)
+
+
+def _gobiz_style(rng) -> dict:
+    return {"bom": rng.random() < 0.8, "apostrophe": rng.random() < 0.35, "comma": rng.random() < 0.5,
+            "millis": rng.random() < 0.5}
 
 
 def _write_gofood(out: _Landing, world: _World) -> None:
-    data = _gobiz_data(world)
-    out.count("gofood", transactions=len(data.tx), merchants=len(data.merchant_gid))
+    gobiz = _GoBiz(world)
+    out.count("gofood", transactions=gobiz.transactions, merchants=len(gobiz.gid))
+    (_write_gobiz_feed if world.province else _write_gobiz_accounts)(out, world, gobiz)
+
+
+def _write_gobiz_accounts(out: _Landing, world: _World, gobiz: _GoBiz) -> None:
+    """A pilot: every merchant-group account downloads its monthly report, a month at a time."""
     rng = world.rng("gobiz-files")
     n_groups = _gobiz_groups(world.scale)
-    d0 = data.first_day
-
-    def rows_for(group: int, lo_day: int, hi_day: int) -> pd.DataFrame:
-        """Transactions of a group whose WIB date is in [lo_day, hi_day] (days since the epoch)."""
-        a = np.searchsorted(data.key, group * 1000 + lo_day - d0, side="left")
-        b = np.searchsorted(data.key, group * 1000 + hi_day - d0, side="right")
-        return data.tx.iloc[a:b]
+    styles = [_gobiz_style(rng) for _ in range(n_groups)]
 
     def name(group: int, lo_day: int, hi_day: int, suffix: str = "") -> str:
-        lo, hi = _fmt_time(np.array([lo_day * DAY, hi_day * DAY]), "%Y%m%d")
-        return f"gofood/gobiz_grp{group + 1:02d}_transactions_{lo}_{hi}{suffix}.csv"
+        return f"gofood/gobiz_grp{group + 1:02d}_transactions_{_ymd(lo_day)}_{_ymd(hi_day)}{suffix}.csv"
 
-    def report(rows, style, pending_after=None, bom=True) -> bytes:
-        frame = _gobiz_frame(data, rows, rng, pending_after, style["apostrophe"], style["comma"], style["millis"])
-        return _csv_bytes(frame, bom=style["bom"] and bom)
-
-    months = [(_day(2021, mo, 1), _day(2021 + mo // 12, mo % 12 + 1, 1) - 1) for mo in range(1, 13)]
     daily_group = 2 % n_groups                     # grp03 downloads daily reports in December
-    for group in range(n_groups):
-        style = {"bom": rng.random() < 0.8, "apostrophe": rng.random() < 0.35, "comma": rng.random() < 0.5,
-                 "millis": rng.random() < 0.5}
-        lag = group % 4 + 1
-        for mo, (lo, hi) in enumerate(months, start=1):
-            when = (hi + 1 + lag) * DAY - WIB + 8 * 3600 + group * 7 * 60     # a few days after month end, 08:xx WIB
+    for mo in range(1, 13):
+        lo, hi = _day(2021, mo, 1), _day(2021 + mo // 12, mo % 12 + 1, 1) - 1
+        block = pd.concat([gobiz.day(d - GOBIZ_FIRST_DAY) for d in range(lo, hi + 1)], ignore_index=True)
+        block = block.sort_values("group", kind="stable").reset_index(drop=True)   # (group, day, time)
+        key = block["group"].to_numpy() * 1000 + block["day"].to_numpy()
+
+        def rows_for(group: int, lo_day: int, hi_day: int, block=block, key=key) -> pd.DataFrame:
+            """Transactions of a group whose WIB date is in [lo_day, hi_day] (days since the epoch)."""
+            a = np.searchsorted(key, group * 1000 + lo_day - GOBIZ_FIRST_DAY, side="left")
+            b = np.searchsorted(key, group * 1000 + hi_day - GOBIZ_FIRST_DAY, side="right")
+            return block.iloc[a:b]
+
+        for group in range(n_groups):
+            style = styles[group]
+            when = (hi + 1 + group % 4 + 1) * DAY - WIB + 8 * 3600 + group * 7 * 60  # days after month end, 08:xx
             rows = rows_for(group, lo, hi)
             if group == daily_group and mo == 12:
                 for day in range(lo, hi + 1):
                     day_rows = rows_for(group, day, day)
-                    rerun = day >= hi - 2
                     # reports for the last days were pulled early: late rows still pending
-                    pending_after = (day + 1) * DAY - WIB - 6 * 3600 if rerun else None
-                    out.put(name(group, day, day), report(day_rows, style, pending_after),
+                    pending_after = (day + 1) * DAY - WIB - 6 * 3600 if day >= hi - 2 else None
+                    out.put(name(group, day, day), _gobiz_report(gobiz, day_rows, style, pending_after),
                             (day + 1) * DAY - WIB + 6 * 3600 + 30 * 60, len(day_rows))
                 rerun_rows = rows_for(group, hi - 2, hi)
-                out.put(name(group, hi - 2, hi, "_rerun"), report(rerun_rows, style), _at(2022, 1, 5, 10, 0),
-                        len(rerun_rows), kind="rerun")
+                out.put(name(group, hi - 2, hi, "_rerun"), _gobiz_report(gobiz, rerun_rows, style),
+                        _at(2022, 1, 5, 10, 0), len(rerun_rows), kind="rerun")
                 continue
             if group == 0 and mo == 6:
                 # pulled right at month end, re-run two weeks later: pending rows have settled
-                out.put(name(group, lo, hi), report(rows, style, (hi + 1) * DAY - WIB - 20 * 3600),
+                out.put(name(group, lo, hi), _gobiz_report(gobiz, rows, style, (hi + 1) * DAY - WIB - 20 * 3600),
                         (hi + 1) * DAY - WIB + 3600, len(rows))
-                out.put(name(group, lo, hi, "_rerun"), report(rows, style), _at(2021, 7, 15, 9, 30), len(rows),
-                        kind="rerun")
+                out.put(name(group, lo, hi, "_rerun"), _gobiz_report(gobiz, rows, style), _at(2021, 7, 15, 9, 30),
+                        len(rows), kind="rerun")
                 continue
             if group == 4 % n_groups and mo == 10:
                 # a failed download (empty file), downloaded again a few minutes later
                 out.put(name(group, lo, hi), b"", when, 0, kind="broken")
-                out.put(name(group, lo, hi, " (1)"), report(rows, style), when + 20 * 60, len(rows))
+                out.put(name(group, lo, hi, " (1)"), _gobiz_report(gobiz, rows, style), when + 20 * 60, len(rows))
                 continue
             if group == 3 % n_groups and mo == 8:
                 # two half-month reports pasted into one file: the header row repeats inside
                 half = len(rows) // 2
-                data_bytes = report(rows.iloc[:half], style) + report(rows.iloc[half:], style, bom=False)
-                out.put(name(group, lo, hi), data_bytes, when, len(rows), kind="repeated_header")
+                data = (_gobiz_report(gobiz, rows.iloc[:half], style)
+                        + _gobiz_report(gobiz, rows.iloc[half:], style, bom=False))
+                out.put(name(group, lo, hi), data, when, len(rows), kind="repeated_header")
                 continue
-            data_bytes = report(rows, style)
-            out.put(name(group, lo, hi), data_bytes, when, len(rows))
+            data = _gobiz_report(gobiz, rows, style)
+            out.put(name(group, lo, hi), data, when, len(rows))
             if group == 1 % n_groups and mo == 5:
                 # the same report delivered twice: identical bytes under the browser's copy name
-                out.put(name(group, lo, hi, " (1)"), data_bytes, when + 3 * 60, len(rows), kind="duplicate")
+                out.put(name(group, lo, hi, " (1)"), data, when + 3 * 60, len(rows), kind="duplicate")
             if group == 1 % n_groups and mo == 2:
                 # a payout export of the same month: 'Gross Amount' instead of 'Amount' -> quarantined
-                frame = _gobiz_frame(data, rows, rng, None, style["apostrophe"], style["comma"], style["millis"])
-                frame = frame.rename(columns={"Amount": "Gross Amount"})
-                out.put(f"gofood/gobiz_grp{group + 1:02d}_payout_20210201_20210228.csv", _csv_bytes(frame, bom=True),
-                        when + DAY, len(rows), kind="broken")
+                _put_payout(out, gobiz, rows, style, f"gofood/gobiz_grp{group + 1:02d}_payout_20210201_20210228.csv",
+                            when + DAY)
             if group == 5 % n_groups and mo == 12:
                 # a download still in progress: a temporary name, never read
-                out.put(name(group, lo, hi) + ".part", data_bytes[: len(data_bytes) * 2 // 5], _at(2022, 1, 3, 8, 0),
+                out.put(name(group, lo, hi) + ".part", data[: len(data) * 2 // 5], _at(2022, 1, 3, 8, 0),
                         kind="ignored")
+
+
+def _put_payout(out: _Landing, gobiz: _GoBiz, rows: pd.DataFrame, style: dict, path: str, when: int) -> None:
+    table = _gobiz_frame(gobiz, rows, style)
+    table = {("Gross Amount" if c == "Amount" else c): values for c, values in table.items()}
+    out.put(path, _csv_bytes(table, bom=True), when, len(rows), kind="broken")
+
+
+def _feed_name(day: int, last_day: int | None = None, suffix: str = "") -> str:
+    return f"gofood/gobiz_jateng_transactions_{_ymd(day)}_{_ymd(day if last_day is None else last_day)}{suffix}.csv"
+
+
+def _feed_styles(world: _World) -> list[dict]:
+    """The province feed's CSV style, month by month (2021 and January 2022): GoBiz changes it now and then."""
+    rng = world.rng("gobiz-feed")
+    return [_gobiz_style(rng) for _ in range(13)]
+
+
+def _feed_delivery(day: int) -> int:
+    return (day + 1) * DAY - WIB + 6 * 3600 + 30 * 60          # 06:30 WIB the next morning
+
+
+def _write_gobiz_feed(out: _Landing, world: _World, gobiz: _GoBiz) -> None:
+    """The province: one report a day of all program merchants, a day at a time."""
+    styles = _feed_styles(world)
+    last_days = []
+    for d in range(GOBIZ_DAYS):
+        day = GOBIZ_FIRST_DAY + d
+        rows = gobiz.day(d)
+        style = styles[int(_month_index(day)) - int(_month_index(GOBIZ_FIRST_DAY))]
+        when, name = _feed_delivery(day), _feed_name(day)
+        if day == _day(2021, 6, 30):
+            # pulled the same evening, re-run two weeks later: pending rows have settled
+            out.put(name, _gobiz_report(gobiz, rows, style, (day + 1) * DAY - WIB - 20 * 3600),
+                    (day + 1) * DAY - WIB - 3 * 3600, len(rows))
+            out.put(_feed_name(day, suffix="_rerun"), _gobiz_report(gobiz, rows, style), _at(2021, 7, 15, 9, 30),
+                    len(rows), kind="rerun")
+            continue
+        if day == _day(2021, 10, 15):
+            # a failed download (empty file), downloaded again a few minutes later
+            out.put(name, b"", when, 0, kind="broken")
+            out.put(_feed_name(day, suffix=" (1)"), _gobiz_report(gobiz, rows, style), when + 20 * 60, len(rows))
+            continue
+        if day == _day(2021, 8, 14):
+            # the morning and afternoon halves pasted into one file: the header row repeats inside
+            half = len(rows) // 2
+            data = (_gobiz_report(gobiz, rows.iloc[:half], style)
+                    + _gobiz_report(gobiz, rows.iloc[half:], style, bom=False))
+            out.put(name, data, when, len(rows), kind="repeated_header")
+            continue
+        last_three = day >= GOBIZ_FIRST_DAY + GOBIZ_DAYS - 3
+        if last_three:  # the year's last reports were pulled early: late rows still pending
+            last_days.append(rows)
+        data = _gobiz_report(gobiz, rows, style, (day + 1) * DAY - WIB - 6 * 3600 if last_three else None)
+        out.put(name, data, when, len(rows))
+        if day == _day(2021, 5, 10):
+            # the same report delivered twice: identical bytes under the browser's copy name
+            out.put(_feed_name(day, suffix=" (1)"), data, when + 3 * 60, len(rows), kind="duplicate")
+        if day == _day(2021, 2, 15):
+            # a payout export of the same day: 'Gross Amount' instead of 'Amount' -> quarantined
+            _put_payout(out, gobiz, rows, style, f"gofood/gobiz_jateng_payout_{_ymd(day)}_{_ymd(day)}.csv", when + DAY)
+        if day == GOBIZ_FIRST_DAY + GOBIZ_DAYS - 1:
+            # a download still in progress: a temporary name, never read
+            out.put(name + ".part", data[: len(data) * 2 // 5], when - 10 * 60, kind="ignored")
+    rerun = pd.concat(last_days, ignore_index=True)
+    first = GOBIZ_FIRST_DAY + GOBIZ_DAYS - 3
+    out.put(_feed_name(first, first + 2, "_rerun"), _gobiz_report(gobiz, rerun, styles[11]),
+            _at(2022, 1, 5, 10, 0), len(rerun), kind="rerun")
 
 
 # ================================================================ Shopee Seller Centre
@@ -1363,19 +1688,26 @@ def _write_gofood(out: _Landing, world: _World) -> None:
 @dataclass
 class _Shopee:
     shop_ids: np.ndarray             # per shop folder
-    orders: pd.DataFrame             # one row per order, sorted by (shop, created)
+    orders: pd.DataFrame             # one row per order (numbers), sorted by (shop, created)
+    sn: np.ndarray                   # (orders, 14) ASCII order numbers, in the same order
     lines: pd.DataFrame              # one row per order line, sorted like the orders
-    items: pd.DataFrame              # the shops' catalogues
-    line_start: np.ndarray           # first line of each order
+    items: pd.DataFrame              # the shops' catalogues (numbers)
+    item_text: dict                  # product, variation, sku, parent_sku of every item
+    line_bounds: np.ndarray          # first line of each order, then the number of lines
+
+
+def _shopee_shops(scale: int) -> int:
+    """How many participating shops send their exports: the earlier joiners, mostly."""
+    return round(10 * scale ** 0.6)
 
 
 def _shopee_data(world: _World) -> _Shopee:
     rng = world.rng("shopee")
     e, pop, s = world.enrolled, world.pop, world.scale
     enrolled = e[e["program"] == SHOPEE].sort_values("joined", kind="stable")
-    # only some participants send their exports; the earlier joiners, mostly; plus one shop in no program
-    n_folders = min(len(enrolled), 10 * max(1, round(math.sqrt(s))))
+    # only some participants send their exports; plus one shop in no program
     candidates = enrolled[enrolled["joined"] <= _day(2022, 3, 31)]
+    n_folders = min(len(candidates), _shopee_shops(s))
     chosen = candidates.iloc[np.sort(rng.choice(len(candidates), n_folders, replace=False))]
     outsider = rng.choice(np.flatnonzero(~np.isin(np.arange(pop.n), e["pop"])), 1)
     shop_pop = np.concatenate([chosen["pop"].to_numpy(), outsider])
@@ -1391,27 +1723,29 @@ def _shopee_data(world: _World) -> _Shopee:
     item_shop = np.repeat(np.arange(n_shops), n_items)
     item_no = np.arange(len(item_shop)) - np.repeat(np.cumsum(n_items) - n_items, n_items)
     sector = pop.sector[shop_pop][item_shop]
-    product_name = np.empty(len(item_shop), dtype=object)
-    base_price = np.zeros(len(item_shop))
+    product = np.zeros(len(item_shop), np.int64)
+    catalogue = [p for products in SHOPEE_PRODUCTS for p in products]
+    offset = np.cumsum([len(p) for p in SHOPEE_PRODUCTS]) - [len(p) for p in SHOPEE_PRODUCTS]
     for sec, products in enumerate(SHOPEE_PRODUCTS):
         mask = sector == sec
-        pick = rng.integers(0, len(products), int(mask.sum()))
-        product_name[mask] = np.array([p[0] for p in products], dtype=object)[pick]
-        base_price[mask] = np.array([p[1] for p in products], dtype=float)[pick]
-    variation = _pick(SHOPEE_VARIATIONS, rng.integers(0, 1000, len(item_shop)))
+        product[mask] = offset[sec] + rng.integers(0, len(products), int(mask.sum()))
+    base_price = np.array([p[1] for p in catalogue], dtype=float)[product]
+    variation = rng.integers(0, 1000, len(item_shop))
     price = (np.round(base_price * rng.uniform(0.8, 1.3, len(item_shop)) / 500) * 500).astype(np.int64)
     shop_code = _join_chars([_random_chars(rng, n_shops, 3, _ALNUM[10:])], n_shops)
-    items = pd.DataFrame({"shop": item_shop, "product": product_name, "variation": variation, "price": price,
-                          "sku": _cat(shop_code[item_shop], "-", _join_chars([_digits(item_no, 3)], len(item_no))),
-                          "parent_sku": _cat(shop_code[item_shop], "-", _str(item_no // 3 + 1)),
+    item_code = _take(shop_code, item_shop)
+    item_text = {"product": _pick([p[0] for p in catalogue], product), "variation": _pick(SHOPEE_VARIATIONS, variation),
+                 "sku": _cat(item_code, "-", _join_chars([_digits(item_no, 3)], len(item_no))),
+                 "parent_sku": _cat(item_code, "-", _str(item_no // 3 + 1))}
+    items = pd.DataFrame({"shop": item_shop, "price": price,
                           "weight": rng.choice([100, 250, 300, 500, 750, 1000], len(item_shop))})
     item_offset = np.cumsum(n_items) - n_items
 
     weight = np.exp(rng.normal(0, 0.7, n_shops)) * (n_days - start)
-    counts = rng.multinomial(3_000 * s, weight / weight.sum())
+    counts = rng.multinomial(SHOPEE_PER_SCALE * s, weight / weight.sum())
     shop = np.repeat(np.arange(n_shops), counts)
     n = len(shop)
-    d = lambda y, m, dd: _day(y, m, dd)  # noqa: E731
+    d = _day
     # twin-date sales (9.9, 10.10, 11.11, 12.12, ...) and Ramadan 2022
     boosts = [(d(y, m, m), d(y, m, m), 5 if m >= 11 else 4 if m >= 9 else 3)
               for y, m in [(2021, 9), (2021, 10), (2021, 11), (2021, 12), (2022, 6), (2022, 7), (2022, 8),
@@ -1442,9 +1776,10 @@ def _shopee_data(world: _World) -> _Shopee:
         "phone": 628 * 10**10 + rng.integers(11, 99, n) * 10**8 + rng.integers(0, 10**8, n),
         "note": rng.integers(0, len(BUYER_NOTES), n), "resi_digits": rng.integers(10**11, 10**12, n),
     })
-    sn = _random_chars(rng, n, 8)
-    orders["sn"] = _join_chars([_fmt_time(created + WIB, "%y%m%d").astype("S6").view(np.uint8).reshape(n, 6), sn], n)
-    orders = orders.sort_values(["shop", "created"], kind="stable").reset_index(drop=True)
+    sn = np.hstack([_stamp_digits(created + WIB), _random_chars(rng, n, 8)])
+    by_shop = np.lexsort((created, shop))
+    orders = orders.iloc[by_shop].reset_index(drop=True)
+    sn = sn[by_shop]
     # lines: consecutive catalogue items from a random start, so an order never repeats an item
     n_lines = orders["n_lines"].to_numpy()
     line_order = np.repeat(np.arange(n), n_lines)
@@ -1460,81 +1795,114 @@ def _shopee_data(world: _World) -> _Shopee:
     returned = np.where(rng.random(n_l) < 0.015, 1, 0)
     lines = pd.DataFrame({"order": line_order, "item": item, "price": price, "discounted": discounted,
                           "quantity": quantity, "returned": returned})
-    line_total = discounted * quantity
-    order_total = np.bincount(line_order, weights=line_total, minlength=n).astype(np.int64)
-    orders["products_total"] = order_total
+    order_total = np.bincount(line_order, weights=discounted * quantity, minlength=n).astype(np.int64)
     orders["payment_total"] = np.maximum(order_total + orders["shipping"].to_numpy() - orders["voucher"].to_numpy(), 0)
-    orders["discount_total"] = np.bincount(line_order, weights=(price - discounted) * quantity,
-                                           minlength=n).astype(np.int64)
-    return _Shopee(shop_ids, orders, lines, items, line_start)
+    return _Shopee(shop_ids, orders, sn, lines, items, item_text, np.append(line_start, n_l))
 
 
-def _shopee_frame(data: _Shopee, order_lo: int, order_hi: int, as_of: int, new_layout: bool,
-                  text_money: bool) -> pd.DataFrame:
-    """The Order.all export of orders [order_lo, order_hi) as it looked at time `as_of`."""
-    o = data.orders.iloc[order_lo:order_hi]
-    n_lines = o["n_lines"].to_numpy()
-    line_lo = data.line_start[order_lo] if order_hi > order_lo else 0
-    lines = data.lines.iloc[line_lo:line_lo + int(n_lines.sum())]
-    rep = lines["order"].to_numpy() - order_lo          # order position of each line
-    created = o["created"].to_numpy()
-    fate = o["fate"].to_numpy()
-    paid = created + o["paid_after"].to_numpy()
-    completed = created + o["complete_after"].to_numpy()
-    cancelled = created + o["cancel_after"].to_numpy()
+def _stamp_digits(local_secs: np.ndarray) -> np.ndarray:
+    """yymmdd of local epoch seconds, as an (n, 6) digit matrix (the start of a Shopee order number)."""
+    days = np.floor_divide(local_secs, DAY).astype("datetime64[D]")
+    month = days.astype("datetime64[M]")
+    year = days.astype("datetime64[Y]").astype(np.int64) + 1970
+    day_of_month = (days - month.astype("datetime64[D]")).astype(np.int64) + 1
+    return np.hstack([_digits(year % 100, 2), _digits(month.astype(np.int64) % 12 + 1, 2), _digits(day_of_month, 2)])
+
+
+SHOPEE_NEW_LAYOUT_FROM = _at(2022, 3, 1)            # Seller Centre changed its export layout
+SHOPEE_MONEY = ["Harga Awal", "Harga Setelah Diskon", "Total Harga Produk", "Total Diskon", "Diskon Dari Penjual",
+                "Voucher Ditanggung Penjual", "Ongkos Kirim Dibayar oleh Pembeli", "Total Pembayaran",
+                "Dibayar Pembeli"]
+SHOPEE_COUNTS = ["Jumlah", "Returned quantity", "Jumlah Produk di Pesan"]
+SELESAI, DIKIRIM, BELUM_BAYAR, BATAL = range(4)
+SHOPEE_STATUS = ["Selesai", "Sedang Dikirim", "Belum Bayar", "Batal"]
+
+
+@dataclass
+class _Export:
+    """One Order.all export: orders [a, b) of the sorted orders, as they looked at `as_of`."""
+    path: str
+    a: int
+    b: int
+    as_of: int
+    kind: str
+    csv: bool
+    money_text: bool                 # money as '169.000' text (else plain numbers)
+    bom: bool
+    cut: float | None = None         # a download cut short: this share of the bytes
+
+    @property
+    def new_layout(self) -> bool:
+        return self.as_of >= SHOPEE_NEW_LAYOUT_FROM
+
+
+def _shopee_table(data: _Shopee, line: np.ndarray, as_of: np.ndarray, new_layout: bool,
+                  money_text: np.ndarray) -> dict:
+    """The Order.all columns of the given order lines, each line seen at its own `as_of`."""
+    lines = data.lines
+    o = lines["order"].to_numpy()[line]
+    orders = data.orders
+
+    def per_line(name: str) -> np.ndarray:
+        return orders[name].to_numpy()[o]
+
+    created, fate = per_line("created"), per_line("fate")
+    paid, completed = created + per_line("paid_after"), created + per_line("complete_after")
+    cancelled = created + per_line("cancel_after")
     status = np.select(
         [(fate == 0) & (as_of >= completed), (fate == 0) & (as_of >= paid), fate == 0,
          (fate == 1) & (as_of >= cancelled), fate == 1, as_of >= created + DAY],
-        ["Selesai", "Sedang Dikirim", "Belum Bayar", "Batal", "Belum Bayar", "Batal"], "Belum Bayar").astype(object)
-    reason = np.select([status != "Batal", fate == 1],
-                       ["", "Dibatalkan oleh Pembeli. Alasan: Ingin mengubah pesanan"],
-                       "Dibatalkan otomatis oleh sistem. Pembeli tidak melakukan pembayaran").astype(object)
-    is_paid = np.isin(status, ["Selesai", "Sedang Dikirim"])
-    done = status == "Selesai"
-    n = len(o)
-    female, r_first, r_last = o["female"].to_numpy(), o["r_first"].to_numpy(), o["r_last"].to_numpy()
-    first = np.where(female, _pick(FEMALE_FIRST, r_first), _pick(MALE_FIRST, r_first))
-    last = np.where(female, _pick(FEMALE_LAST, r_last), _pick(MALE_LAST, r_last))
-    lower_first = pd.Series(first, dtype=object).str.lower().to_numpy()
-    lower_last = pd.Series(last, dtype=object).str.lower().to_numpy()
-    form = o["user_form"].to_numpy()
-    digits = _str(o["user_digits"].to_numpy())
-    username = np.select([form == 0, form == 1, form == 2],
-                         [_cat(lower_first, lower_last, digits), _cat(lower_first, ".", lower_last),
-                          _cat(lower_first, "_", digits)], _cat(lower_last, lower_first))
-    city = o["city"].to_numpy()
-    city_name = np.array([c[0] for c in BUYER_CITIES], dtype=object)[city]
-    province = np.array([c[1] for c in BUYER_CITIES], dtype=object)[city]
-    postal = np.array([c[2] for c in BUYER_CITIES])[city] * 1000 + o["zip"].to_numpy()
-    address = _cat(_pick(STREETS, o["street"].to_numpy()), " No. ", _str(o["house"].to_numpy()),
-                   ", RT ", _join_chars([_digits(o["rt"].to_numpy(), 3)], n), "/RW ",
-                   _join_chars([_digits(o["rw"].to_numpy(), 3)], n), ", ", city_name, ", ", province, ", ID, ",
+        [SELESAI, DIKIRIM, BELUM_BAYAR, BATAL, BELUM_BAYAR, BATAL], BELUM_BAYAR)
+    reason = _select([status != BATAL, fate == 1], ["", "Dibatalkan oleh Pembeli. Alasan: Ingin mengubah pesanan"],
+                     "Dibatalkan otomatis oleh sistem. Pembeli tidak melakukan pembayaran")
+    is_paid = (status == SELESAI) | (status == DIKIRIM)
+    done = status == SELESAI
+    n = len(line)
+    female, r_first, r_last = per_line("female"), per_line("r_first"), per_line("r_last")
+    first = _where(female, _pick(FEMALE_FIRST, r_first), _pick(MALE_FIRST, r_first))
+    last = _where(female, _pick(FEMALE_LAST, r_last), _pick(MALE_LAST, r_last))
+    lower_first = _where(female, _pick([w.lower() for w in FEMALE_FIRST], r_first),
+                         _pick([w.lower() for w in MALE_FIRST], r_first))
+    lower_last = _where(female, _pick([w.lower() for w in FEMALE_LAST], r_last),
+                        _pick([w.lower() for w in MALE_LAST], r_last))
+    form = per_line("user_form")
+    digits = _str(per_line("user_digits"))
+    username = _select([form == 0, form == 1, form == 2],
+                       [_cat(lower_first, lower_last, digits), _cat(lower_first, ".", lower_last),
+                        _cat(lower_first, "_", digits)], _cat(lower_last, lower_first))
+    city = per_line("city")
+    city_name = _pick([c[0] for c in BUYER_CITIES], city)
+    province = _pick([c[1] for c in BUYER_CITIES], city)
+    postal = np.array([c[2] for c in BUYER_CITIES])[city] * 1000 + per_line("zip")
+    address = _cat(_pick(STREETS, per_line("street")), " No. ", _str(per_line("house")),
+                   ", RT ", _join_chars([_digits(per_line("rt"), 3)], n), "/RW ",
+                   _join_chars([_digits(per_line("rw"), 3)], n), ", ", city_name, ", ", province, ", ID, ",
                    _str(postal))
-    resi = np.where(is_paid, _cat("JP", _str(o["resi_digits"].to_numpy())), "")
-    items = data.items.iloc[lines["item"].to_numpy()]
-    price, discounted = lines["price"].to_numpy(), lines["discounted"].to_numpy()
-    quantity = lines["quantity"].to_numpy()
-    returned = np.where(done[rep], lines["returned"].to_numpy(), 0)
-    n_l = len(lines)
+    item = lines["item"].to_numpy()[line]
+    price, discounted = lines["price"].to_numpy()[line], lines["discounted"].to_numpy()[line]
+    quantity = lines["quantity"].to_numpy()[line]
+    returned = np.where(done, lines["returned"].to_numpy()[line], 0)
 
     def money(values):
-        return _grouped(values) if text_money else _str(values)
+        if money_text.all():
+            return _grouped(values)
+        return _where(money_text, _grouped(values), _str(values)) if money_text.any() else _str(values)
 
     none = "" if new_layout else "-"
-    columns = {
-        "No. Pesanan": o["sn"].to_numpy()[rep],
-        "Status Pesanan": status[rep],
-        "Alasan Pembatalan": reason[rep],
-        "Status Pembatalan/ Pengembalian": np.where(returned > 0, "Pengembalian Dana Diterima", ""),
-        "No. Resi": resi[rep],
-        "Opsi Pengiriman": _pick(SHOPEE_COURIERS, o["courier"].to_numpy())[rep],
-        "Waktu Pesanan Dibuat": _fmt_time(created + WIB, "%Y-%m-%d %H:%M")[rep],
-        "Waktu Pembayaran Dilakukan": np.where(is_paid, _fmt_time(paid + WIB, "%Y-%m-%d %H:%M"), none)[rep],
-        "Metode Pembayaran": _pick(SHOPEE_PAYMENTS, o["payment"].to_numpy())[rep],
-        "SKU Induk": items["parent_sku"].to_numpy(),
-        "Nama Produk": items["product"].to_numpy(),
-        "Nomor Referensi SKU": items["sku"].to_numpy(),
-        "Nama Variasi": items["variation"].to_numpy(),
+    table = {
+        "No. Pesanan": _fixed(data.sn[o]),
+        "Status Pesanan": _pick(SHOPEE_STATUS, status),
+        "Alasan Pembatalan": reason,
+        "Status Pembatalan/ Pengembalian": _where(returned > 0, "Pengembalian Dana Diterima", ""),
+        "No. Resi": _where(is_paid, _cat("JP", _str(per_line("resi_digits"))), ""),
+        "Opsi Pengiriman": _pick(SHOPEE_COURIERS, per_line("courier")),
+        "Waktu Pesanan Dibuat": _fmt_time(created + WIB, "%Y-%m-%d %H:%M"),
+        "Waktu Pembayaran Dilakukan": _where(is_paid, _fmt_time(paid + WIB, "%Y-%m-%d %H:%M"), none),
+        "Metode Pembayaran": _pick(SHOPEE_PAYMENTS, per_line("payment")),
+        "SKU Induk": _take(data.item_text["parent_sku"], item),
+        "Nama Produk": _take(data.item_text["product"], item),
+        "Nomor Referensi SKU": _take(data.item_text["sku"], item),
+        "Nama Variasi": _take(data.item_text["variation"], item),
         "Harga Awal": money(price),
         "Harga Setelah Diskon": money(discounted),
         "Jumlah": _str(quantity),
@@ -1542,70 +1910,82 @@ def _shopee_frame(data: _Shopee, order_lo: int, order_hi: int, as_of: int, new_l
         "Total Harga Produk": money(discounted * quantity),
         "Total Diskon": money((price - discounted) * quantity),
         "Diskon Dari Penjual": money((price - discounted) * quantity),
-        "Berat Produk": _cat(_str(items["weight"].to_numpy()), " gr"),
-        "Jumlah Produk di Pesan": _str(n_lines[rep]),
-        "Voucher Ditanggung Penjual": money(o["voucher"].to_numpy())[rep],
-        "Ongkos Kirim Dibayar oleh Pembeli": money(o["shipping"].to_numpy())[rep],
-        "Total Pembayaran": money(o["payment_total"].to_numpy())[rep],
-        "Catatan dari Pembeli": _pick(BUYER_NOTES, o["note"].to_numpy())[rep],
-        "Username (Pembeli)": username[rep],
-        "Nama Penerima": _cat(first, " ", last)[rep],
-        "No. Telepon": _str(o["phone"].to_numpy())[rep],
-        "Alamat Pengiriman": address[rep],
-        "Kota/Kabupaten": city_name[rep],
-        "Provinsi": province[rep],
-        "Waktu Pesanan Selesai": np.where(done, _fmt_time(completed + WIB, "%Y-%m-%d %H:%M"), none)[rep],
+        "Berat Produk": _cat(_str(data.items["weight"].to_numpy()[item]), " gr"),
+        "Jumlah Produk di Pesan": _str(per_line("n_lines")),
+        "Voucher Ditanggung Penjual": money(per_line("voucher")),
+        "Ongkos Kirim Dibayar oleh Pembeli": money(per_line("shipping")),
+        "Total Pembayaran": money(per_line("payment_total")),
+        "Catatan dari Pembeli": _pick(BUYER_NOTES, per_line("note")),
+        "Username (Pembeli)": username,
+        "Nama Penerima": _cat(first, " ", last),
+        "No. Telepon": _str(per_line("phone")),
+        "Alamat Pengiriman": address,
+        "Kota/Kabupaten": city_name,
+        "Provinsi": province,
+        "Waktu Pesanan Selesai": _where(done, _fmt_time(completed + WIB, "%Y-%m-%d %H:%M"), none),
     }
-    columns["Dibayar Pembeli"] = columns["Total Pembayaran"]
-    header = SHOPEE_NEW if new_layout else SHOPEE_OLD
-    frame = pd.DataFrame({c: np.asarray(columns[c], dtype=object) for c in header}, columns=header)
-    assert len(frame) == n_l
-    return frame
+    table["Dibayar Pembeli"] = table["Total Pembayaran"]
+    return {c: table[c] for c in (SHOPEE_NEW if new_layout else SHOPEE_OLD)}
 
 
-SHOPEE_NEW_LAYOUT_FROM = _at(2022, 3, 1)            # Seller Centre changed its export layout
+def _render_shopee(data: _Shopee, exports: list[_Export]) -> list[bytes]:
+    """The bytes of each export. Exports of the same format and layout are rendered together,
+    column by column, and then cut into files."""
+    rendered: list[bytes] = [b""] * len(exports)
+    for csv_file in (True, False):
+        for new_layout in (True, False):
+            members = [i for i, e in enumerate(exports) if e.csv == csv_file and e.new_layout == new_layout]
+            if not members:
+                continue
+            bounds = [(data.line_bounds[exports[i].a], data.line_bounds[exports[i].b]) for i in members]
+            sizes = np.array([hi - lo for lo, hi in bounds])
+            starts = np.cumsum(sizes) - sizes
+            line = np.concatenate([np.arange(lo, hi) for lo, hi in bounds])
+            export_of = np.repeat(np.arange(len(members)), sizes)
+            money_text = np.array([exports[i].money_text for i in members])[export_of]
+            table = _shopee_table(data, line, np.array([exports[i].as_of for i in members])[export_of],
+                                  new_layout, money_text)
+            header = list(table)
+            if csv_file:
+                lines, head = _csv_lines(table), _csv_header(header)
+                for k, i in enumerate(members):
+                    body = _buffer_bytes(lines.slice(starts[k], sizes[k]))
+                    rendered[i] = (("\ufeff" if exports[i].bom else "") + head).encode("utf-8") + body
+                continue
+            numeric = {c: np.ones(len(line), bool) for c in SHOPEE_COUNTS} | {c: ~money_text for c in SHOPEE_MONEY}
+            sheets = _xlsx_sheets(_table_xcols(table, numeric), sizes)
+            for k, i in enumerate(members):
+                body = _buffer_bytes(sheets.rows.slice(starts[k], sizes[k]))
+                xlsx = _xlsx_package(header, int(sizes[k]), body, sheets.strings[k], sheets.counts[k], "orders",
+                                     exports[i].as_of, creator="Shopee")
+                rendered[i] = xlsx if exports[i].cut is None else xlsx[: int(len(xlsx) * exports[i].cut)]
+    return rendered
 
 
-def _write_shopee(out: _Landing, world: _World) -> None:
-    data = _shopee_data(world)
-    out.count("shopee", orders=len(data.orders), order_lines=len(data.lines), shops=len(data.shop_ids))
+def _shopee_exports(data: _Shopee, world: _World):
+    """Every export, shop by shop, in the order the office received them."""
     rng = world.rng("shopee-files")
     orders = data.orders
     shop = orders["shop"].to_numpy()
     created = orders["created"].to_numpy()
+    key = shop * 10**11 + created
     last_month = _month_index(_day(2022, 11, 1))
-    money_cols = ["Harga Awal", "Harga Setelah Diskon", "Total Harga Produk", "Total Diskon",
-                  "Diskon Dari Penjual", "Voucher Ditanggung Penjual", "Ongkos Kirim Dibayar oleh Pembeli",
-                  "Total Pembayaran", "Dibayar Pembeli"]
     overlap_shops = {0, 1 % len(data.shop_ids)}
     truncated_shop = 2 % len(data.shop_ids)
 
     def export(s: int, lo_day: int, hi_day: int, as_of: int, suffix: str = "", kind: str = "data",
-               fmt: str | None = None, cut: float | None = None) -> None:
-        a = np.searchsorted(shop * 10**11 + created, s * 10**11 + lo_day * DAY - WIB, side="left")
-        b = np.searchsorted(shop * 10**11 + created, s * 10**11 + (hi_day + 1) * DAY - WIB, side="left")
-        if b <= a:
-            return
-        new_layout = as_of >= SHOPEE_NEW_LAYOUT_FROM
+               fmt: str | None = None, cut: float | None = None):
+        a = int(np.searchsorted(key, s * 10**11 + lo_day * DAY - WIB, side="left"))
+        b = int(np.searchsorted(key, s * 10**11 + (hi_day + 1) * DAY - WIB, side="left"))
         csv_file = (fmt or ("csv" if rng.random() < (0.5 if s % 4 == 3 else 0.1) else "xlsx")) == "csv"
-        text_money = rng.random() < (0.7 if new_layout else 0.3)
-        frame = _shopee_frame(data, a, b, as_of, new_layout, text_money and not csv_file)
-        lo, hi = _fmt_time(np.array([lo_day * DAY, hi_day * DAY]), "%Y%m%d")
-        path = f"shopee/{data.shop_ids[s]}/Order.all.{lo}_{hi}{suffix}"
-        if csv_file or len(frame) > XLSX_MAX_ROWS:
-            if rng.random() < 0.5:
-                for c in money_cols:
-                    if c in frame:
-                        frame[c] = _grouped(pd.to_numeric(frame[c]).to_numpy())
-            out.put(path + ".csv", _csv_bytes(frame, bom=rng.random() < 0.5), as_of, len(frame), kind)
-            return
-        numeric = {c: np.ones(len(frame), bool) for c in ["Jumlah", "Returned quantity", "Jumlah Produk di Pesan"]}
-        if not text_money:
-            numeric |= {c: np.ones(len(frame), bool) for c in money_cols}
-        xlsx = _xlsx_bytes(list(frame.columns), _text_frame_to_xcols(frame, numeric), "orders", as_of, creator="Shopee")
-        if cut is not None:
-            xlsx = xlsx[: int(len(xlsx) * cut)]
-        out.put(path + ".xlsx", xlsx, as_of, len(frame), kind)
+        text_money = rng.random() < (0.7 if as_of >= SHOPEE_NEW_LAYOUT_FROM else 0.3)
+        grouped_csv, bom = rng.random() < 0.5, rng.random() < 0.5
+        if b <= a:
+            return None
+        csv_file = csv_file or data.line_bounds[b] - data.line_bounds[a] > XLSX_MAX_ROWS
+        extension = "csv" if csv_file else "xlsx"
+        path = f"shopee/{data.shop_ids[s]}/Order.all.{_ymd(lo_day)}_{_ymd(hi_day)}{suffix}.{extension}"
+        return _Export(path, a, b, as_of, kind, csv_file, grouped_csv if csv_file else text_money, bom, cut)
 
     for s in range(len(data.shop_ids)):
         first = np.searchsorted(shop, s)          # orders are sorted by (shop, created)
@@ -1617,18 +1997,41 @@ def _write_shopee(out: _Landing, world: _World) -> None:
             as_of = (hi + 1 + 8 + s % 5) * DAY - WIB + 9 * 3600 + s * 11 * 60   # pulled ~10 days after month end
             if s in overlap_shops and month == _month_index(_day(2021, 9, 1)):
                 # pulled on the 1st: late September orders still on their way ...
-                export(s, lo, hi, _at(2021, 10, 1, 9, 0) + s * 60)
+                yield export(s, lo, hi, _at(2021, 10, 1, 9, 0) + s * 60)
                 # ... so an overlapping export two weeks later shows them `Selesai`
-                export(s, _day(2021, 9, 15), _day(2021, 10, 15), _at(2021, 10, 25, 10, 0) + s * 60, kind="overlap")
+                yield export(s, _day(2021, 9, 15), _day(2021, 10, 15), _at(2021, 10, 25, 10, 0) + s * 60,
+                             kind="overlap")
                 continue
             if s == truncated_shop and month == _month_index(_day(2022, 6, 1)):
                 # a download cut short (quarantined), then downloaded again
-                export(s, lo, hi, as_of, kind="broken", fmt="xlsx", cut=0.55)
-                export(s, lo, hi, as_of + 15 * 60, suffix=" (1)", fmt="xlsx")
+                yield export(s, lo, hi, as_of, kind="broken", fmt="xlsx", cut=0.55)
+                yield export(s, lo, hi, as_of + 15 * 60, suffix=" (1)", fmt="xlsx")
                 continue
-            export(s, lo, hi, as_of)
+            yield export(s, lo, hi, as_of)
         # the first half of December 2022, pulled mid-month
-        export(s, _day(2022, 12, 1), _day(2022, 12, 15), _at(2022, 12, 16, 9, 0) + s * 60)
+        yield export(s, _day(2022, 12, 1), _day(2022, 12, 15), _at(2022, 12, 16, 9, 0) + s * 60)
+
+
+def _write_shopee(out: _Landing, world: _World, batch_lines: int = 50_000) -> None:
+    data = _shopee_data(world)
+    out.count("shopee", orders=len(data.orders), order_lines=len(data.lines), shops=len(data.shop_ids))
+    batch: list[_Export] = []
+
+    def flush():
+        for e, payload in zip(batch, _render_shopee(data, batch)):
+            out.put(e.path, payload, e.as_of, int(data.line_bounds[e.b] - data.line_bounds[e.a]), e.kind)
+        batch.clear()
+
+    size = 0
+    for e in _shopee_exports(data, world):
+        if e is None:
+            continue
+        batch.append(e)
+        size += data.line_bounds[e.b] - data.line_bounds[e.a]
+        if size >= batch_lines:
+            flush()
+            size = 0
+    flush()
     # a macOS folder file and a LibreOffice lock: never read
     out.put("shopee/.DS_Store", b"\x00\x00\x00\x01Bud1" + bytes(range(256)) * 2, _at(2022, 12, 20, 8, 0),
             kind="ignored")
@@ -1645,7 +2048,7 @@ def _uvo_frame(world: _World) -> pd.DataFrame:
     exhibitors = e[e["program"] == UVO].sort_values("merchant", kind="stable")
     m = len(exhibitors)
     weight = np.exp(rng.normal(0, 1.0, m)) * (rng.random(m) > 0.15)
-    n = 600 * world.scale
+    n = UVO_PER_SCALE * world.scale
     who = np.repeat(np.arange(m), rng.multinomial(n, weight / weight.sum()))
     first_day, last_day = _day(2021, 1, 1), _day(2021, 12, 31)
     joined = exhibitors["joined"].to_numpy()[who]
@@ -1660,7 +2063,8 @@ def _uvo_frame(world: _World) -> pd.DataFrame:
         mask = country_i == i
         currency[mask] = rng.choice(np.array(currencies, dtype=object), int(mask.sum()), p=weights)
     fx = pd.Series(ref.fx)
-    rate = fx.to_numpy()[fx.index.get_indexer(pd.MultiIndex.from_arrays([_fmt_time(local, "%Y-%m"), currency]))]
+    month = _np(_fmt_time(local, "%Y-%m"))
+    rate = fx.to_numpy()[fx.index.get_indexer(pd.MultiIndex.from_arrays([month, currency]))]
     value_idr = 2_500_000 * np.exp(rng.normal(0, 1.0, n)) * np.where(country_i == 0, 0.5, 1.5)
     value = value_idr / rate
     value = np.select([currency == "IDR", currency == "JPY"],
@@ -1670,9 +2074,9 @@ def _uvo_frame(world: _World) -> pd.DataFrame:
     serial = np.arange(1, n + 1) * 7 + 100_000
     ids = _cat("UVO21-", _join_chars([_digits(serial, len(str(int(serial[-1]))))], n))
     frame = pd.DataFrame({
-        "id_transaksi": ids,
-        "id_peserta": world.merchant_ids(exhibitors)[who][order],
-        "nama_peserta": pop.business_names(exhibitors["pop"].to_numpy()[who])[order],
+        "id_transaksi": _np(ids),
+        "id_peserta": _np(_take(world.merchant_ids(exhibitors), who[order])),
+        "nama_peserta": _np(pop.business_names(exhibitors["pop"].to_numpy()[who[order]])),
         "local": local[order],
         "negara_pembeli": np.array([c[0] for c in UVO_COUNTRIES], dtype=object)[country_i][order],
         "mata_uang": currency[order],
@@ -1687,19 +2091,20 @@ def _uvo_frame(world: _World) -> pd.DataFrame:
     return frame
 
 
-def _uvo_values(frame: pd.DataFrame, style: str) -> np.ndarray:
+def _uvo_values(frame: pd.DataFrame, style: str) -> pa.Array:
     """nilai as text: 'plain' (1250.5, 15000000) or 'id' (2.273,67 / 15.000.000)."""
     value = frame["value"].to_numpy()
+    n = len(value)
     whole = np.floor(value).astype(np.int64)
     cents = np.round((value - whole) * 100).astype(np.int64)
-    has_cents = cents > 0
+    cents_text = _join_chars([_digits(cents, 2)], n)
     if style == "id":
-        text = np.where(has_cents, _cat(_grouped(whole), ",", _join_chars([_digits(cents, 2)], len(value))),
-                        _grouped(whole))
+        text = _where(cents > 0, _cat(_grouped(whole), ",", cents_text), _grouped(whole))
     else:
-        text = np.where(has_cents, _cat(_str(whole), ".", _join_chars([_digits(cents, 2)], len(value))), _str(whole))
+        text = _where(cents > 0, _cat(_str(whole), ".", cents_text), _str(whole))
     bad = frame["bad"].to_numpy()
-    return np.where(bad == 1, _cat("-", text), np.where(bad == 2, _cat(frame["mata_uang"].to_numpy(), " ", text), text))
+    currency = _arrow(frame["mata_uang"].to_numpy())
+    return _select([bad == 1, bad == 2], [_cat("-", text), _cat(currency, " ", text)], text)
 
 
 def _write_uvo(out: _Landing, world: _World) -> None:
@@ -1711,16 +2116,22 @@ def _write_uvo(out: _Landing, world: _World) -> None:
         part = frame[quarter == q]
         when = _at(2021 + (q + 1) // 4, (3 * (q + 1)) % 12 + 1, 11, 10, 0)      # ~10 days after the quarter
         base = f"uvo/transaksi_uvo_2021_q{q + 1}"
+
+        def table(time_format: str, style: str, part=part) -> dict:
+            return {"id_transaksi": _arrow(part["id_transaksi"].to_numpy()),
+                    "id_peserta": _arrow(part["id_peserta"].to_numpy()),
+                    "nama_peserta": _arrow(part["nama_peserta"].to_numpy()),
+                    "tanggal_transaksi": _fmt_time(part["local"].to_numpy(), time_format),
+                    "negara_pembeli": _arrow(part["negara_pembeli"].to_numpy()),
+                    "mata_uang": _arrow(part["mata_uang"].to_numpy()),
+                    "nilai": _uvo_values(part, style),
+                    "status": _arrow(part["status"].to_numpy())}
+
         if q == 0:    # comma csv, ISO local times
-            table = part[UVO_COLUMNS[:3]].assign(tanggal_transaksi=_fmt_time(part["local"], "%Y-%m-%d %H:%M:%S"),
-                                                  negara_pembeli=part["negara_pembeli"], mata_uang=part["mata_uang"],
-                                                  nilai=_uvo_values(part, "plain"), status=part["status"])
-            out.put(base + ".csv", _csv_bytes(table), when, len(table))
+            out.put(base + ".csv", _csv_bytes(table("%Y-%m-%d %H:%M:%S", "plain")), when, len(part))
         elif q == 1:  # semicolon csv from Excel: dd/mm/yyyy and Indonesian number format
-            table = part[UVO_COLUMNS[:3]].assign(tanggal_transaksi=_fmt_time(part["local"], "%d/%m/%Y %H:%M"),
-                                                  negara_pembeli=part["negara_pembeli"], mata_uang=part["mata_uang"],
-                                                  nilai=_uvo_values(part, "id"), status=part["status"])
-            out.put(base + ".csv", _csv_bytes(table, sep=";", bom=True, line="\r\n"), when, len(table))
+            out.put(base + ".csv", _csv_bytes(table("%d/%m/%Y %H:%M", "id"), sep=";", bom=True, line="\r\n"),
+                    when, len(part))
         else:         # the expo platform's API: JSON, numbers as numbers (text where broken)
             bad = part["bad"].to_numpy()
             value = part["value"].to_numpy()
@@ -1729,9 +2140,9 @@ def _write_uvo(out: _Landing, world: _World) -> None:
             number[whole] = value[whole].astype(np.int64).astype(object)
             number[bad == 1] = -number[bad == 1]
             records = part[UVO_COLUMNS[:3]].assign(
-                tanggal_transaksi=_fmt_time(part["local"], "%Y-%m-%dT%H:%M:%S+07:00"),
+                tanggal_transaksi=_np(_fmt_time(part["local"].to_numpy(), "%Y-%m-%dT%H:%M:%S+07:00")),
                 negara_pembeli=part["negara_pembeli"], mata_uang=part["mata_uang"],
-                nilai=np.where(bad == 2, _uvo_values(part, "plain"), number), status=part["status"])
+                nilai=np.where(bad == 2, _np(_uvo_values(part, "plain")), number), status=part["status"])
             body = records.to_json(orient="records", force_ascii=False, indent=2 if q == 2 else 0)
             text = body if q == 2 else '{"sumber": "uvo.kemenkopukm.go.id", "transaksi": ' + body + "}"
             out.put(base + ".json", text.encode("utf-8"), when, len(records))
@@ -1741,24 +2152,80 @@ def _write_uvo(out: _Landing, world: _World) -> None:
     out.put("uvo/rekap_transaksi_uvo_november.csv", garbage, _at(2021, 12, 2, 15, 40), kind="broken")
 
 
-# ================================================================ entry point
+# ================================================================ entry points
 
-def write_demo_landing(landing_dir: Path, scale: int = 1, seed: int = 42) -> dict:
-    """Write the demo landing zone; return files and data rows written per source.
+_WRITERS = {"survey": _write_survey, "enrollment": _write_enrollment, "gofood": _write_gofood,
+            "shopee": _write_shopee, "uvo": _write_uvo}
+# two halves of about equal work at large scales, for two processes
+_HALVES = (("survey", "gofood"), ("enrollment", "shopee", "uvo"))
+
+
+def _write_sources(landing_dir: Path, scale: int, seed: int, province: bool, sources: tuple) -> tuple[list, dict]:
+    """Write the files of some sources; return their deliveries (mtimes not set yet) and stats."""
+    world = _World(_Reference.load(), scale, seed, province)
+    out = _Landing(Path(landing_dir))
+    for source in sources:
+        _WRITERS[source](out, world)
+    deliveries = [(when, SOURCES.index(path.relative_to(out.root).parts[0]), order, path)
+                  for when, order, path in out.deliveries]
+    return deliveries, out.stats
+
+
+def write_demo_landing(landing_dir: Path, scale: int = 1, seed: int = 42, workers: int | None = None) -> dict:
+    """Write the demo landing zone; return files, data rows and bytes written per source.
 
     `rows` counts data records in the files as written (so re-deliveries, overlaps and bad rows
-    count each time they appear); the other counters name the files that are special on purpose."""
+    count each time they appear); the other counters name the files that are special on purpose.
+    From `PROVINCE_SCALE` on, two processes write half the sources each (`workers`: 1 or 2 to
+    choose); every source draws from its own generators, so the files are the same either way."""
     if int(scale) < 1:
         raise ValueError("scale must be a positive integer")
     landing_dir = Path(landing_dir)
-    world = _World(_Reference.load(), int(scale), int(seed))
-    out = _Landing(landing_dir)
+    scale, seed, province = int(scale), int(seed), int(scale) >= PROVINCE_SCALE
+    if workers is None:
+        workers = 2 if province and (os.cpu_count() or 1) > 1 else 1
     for source in SOURCES:
         (landing_dir / source).mkdir(parents=True, exist_ok=True)
-    _write_survey(out, world)
-    _write_enrollment(out, world)
-    _write_gofood(out, world)
-    _write_shopee(out, world)
-    _write_uvo(out, world)
+    jobs = [(landing_dir, scale, seed, province, half) for half in _HALVES]
+    if workers > 1:
+        # spawn, not fork: a forked copy of a process with Arrow's thread pools running can hang
+        context = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
+            results = list(pool.map(_write_sources, *zip(*jobs)))
+    else:
+        results = [_write_sources(*job) for job in jobs]
+    _set_mtimes([delivery for deliveries, _ in results for delivery in deliveries])
+    stats = {source: entry for _, part in results for source, entry in part.items()}
+    return {source: stats.get(source, {"files": 0, "rows": 0}) for source in SOURCES}
+
+
+NEW_DAY_DELIVERY = _feed_delivery(GOBIZ_FIRST_DAY + GOBIZ_DAYS)    # 2022-01-02 06:30 WIB
+
+
+def write_new_gobiz_day(landing_dir: Path, scale: int = 1, seed: int = 42) -> Path:
+    """Land one more day of GoBiz on a zone written by `write_demo_landing(landing_dir, scale, seed)`.
+
+    The file is the province-wide report of 2022-01-01, the day after the zone's last GoBiz day:
+    `gofood/gobiz_jateng_transactions_20220101_20220101.csv`, in the province feed's layout. It
+    holds the transactions of that day of the zone's GoBiz merchants still selling at the end of
+    2021 (the merchants of the registry's GoFood programs, and the few outside any program that
+    the zone has too), about a 365th of the year's volume, with new transaction and order ids.
+    Its mtime is 06:30 WIB the next morning, or one minute after the newest other file of the
+    zone if that is later, so it is always the last file landed.
+
+    Deterministic and idempotent: the same (scale, seed) always gives the same day, bytes and
+    mtime; when the file already exists with those bytes it is left as it is (calling this twice
+    adds nothing). Returns the file's path."""
+    landing_dir = Path(landing_dir)
+    world = _World(_Reference.load(), int(scale), int(seed))
+    gobiz = _GoBiz(world)
+    rows = gobiz.day(GOBIZ_DAYS)
+    relative = _feed_name(GOBIZ_FIRST_DAY + GOBIZ_DAYS)
+    target = landing_dir / relative
+    newest = max((entry.stat().st_mtime for entry in landing_dir.rglob("*") if entry.is_file() and entry != target),
+                 default=0.0)
+    out = _Landing(landing_dir)
+    out.put(relative, _gobiz_report(gobiz, rows, _feed_styles(world)[12]), max(NEW_DAY_DELIVERY, int(newest) + 60),
+            len(rows))
     out.finish()
-    return {source: out.stats.get(source, {"files": 0, "rows": 0}) for source in SOURCES}
+    return target

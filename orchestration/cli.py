@@ -24,20 +24,29 @@ def main(argv: list[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="write a realistic demo landing zone")
     demo.add_argument("--scale", type=int, default=1, help="size multiplier (1 = a small demo)")
     demo.add_argument("--seed", type=int, default=42, help="random seed; same seed, same files")
+    demo.add_argument("--new-day", action="store_true",
+                      help="write only the GoBiz report of the day after the zone's last day (2022-01-01) "
+                           "on top of a zone written with the same scale and seed")
     commands.add_parser("docs", help="validate the GX suites and write Data Docs and dbt docs to UMKM_DOCS_DIR")
     args = parser.parse_args(argv)
     if args.command == "demo":
-        return run_demo(args.scale, args.seed)
+        return run_demo(args.scale, args.seed, args.new_day)
     if args.command == "docs":
         return run_docs()
     return run_pipeline()
 
 
-def run_demo(scale: int, seed: int) -> int:
-    from ingest.demo import write_demo_landing
+def run_demo(scale: int, seed: int, new_day: bool = False) -> int:
+    from ingest.demo import write_demo_landing, write_new_gobiz_day
 
     settings = Settings.from_env()
     started = time.perf_counter()
+    if new_day:
+        path = write_new_gobiz_day(settings.landing_dir, scale=scale, seed=seed)
+        rows = path.read_bytes().count(b"\n") - 1
+        print(f"new GoBiz day written to {path} ({rows} transactions, {path.stat().st_size} bytes) "
+              f"in {time.perf_counter() - started:.1f}s")
+        return 0
     summary = write_demo_landing(settings.landing_dir, scale=scale, seed=seed)
     print(f"demo landing zone written to {settings.landing_dir} in {time.perf_counter() - started:.1f}s")
     for key, value in summary.items():

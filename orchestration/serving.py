@@ -1,19 +1,37 @@
-"""Publish the marts for BI tools: `marts.duckdb` and Parquet files.
+"""Publish the marts for BI tools: `marts.duckdb` and Parquet files, in proportion to what changed.
 
 BI tools never open the warehouse (DuckDB allows one writer or many readers, never both
 across processes). Every file is written under a temporary name, flushed to disk and renamed
 into place, so a reader sees either the previous complete version or the new one:
 
     serving/
-      marts.duckdb                  all marts, one file: a connection sees one whole version
-      <mart>.parquet                each mart, replaced file by file
-      current.json                  {"version": ..., "parquet": {mart: "parquet/<version>/<mart>.parquet"}}
-      parquet/<version>/<mart>.parquet   one publication's files, never changed once written
+      marts.duckdb                     all marts, one file: a connection sees one whole version
+      <mart>.parquet                   each mart but fct_orders, replaced file by file
+      fct_orders/<YYYY-MM>.parquet     fct_orders, one file per month of order_date, each replaced
+                                       atomically (`undated.parquet`: orders without a date)
+      current.json                     the current version and its files (below)
+      parquet/<version>/<mart>.parquet           one publication's files, never changed once
+      parquet/<version>/fct_orders/<YYYY-MM>.parquet   written
+      parquet/<version>/manifest.json  fct_orders per order date: rows and fingerprint
 
 Parquet readers that open a file more than once per query (DuckDB's `read_parquet`, pyarrow
-datasets) can straddle a rename of `<mart>.parquet` and fail; reading the files `current.json`
-names does not, and gives every mart of one version. The newest versions are kept a while,
-so a query that read `current.json` just before a publication still finds its files.
+datasets) can straddle a rename and fail, and a reader of the `fct_orders/` folder can meet
+months of two publications; reading the files `current.json` names does neither, and gives
+every mart of one version. The newest versions are kept a while, so a query that read
+`current.json` just before a publication still finds its files.
+
+The work follows the change, not the size of fct_orders. Each publication fingerprints
+fct_orders per order date (`quality.scope.day_fingerprints`: row count and sum of row hashes,
+one scan) and compares with the manifest of the version it starts from:
+- Parquet: the months that hold a changed date are written; every other month file is a hard
+  link to the previous version's (the same bytes, nothing written);
+- marts.duckdb: a file copy of the previous one, where the rows of the changed dates are
+  deleted and inserted again and the small marts are replaced, then renamed into place. A
+  comment on its fct_orders table names the version it holds, so a file whose publication
+  was cut short after its rename is matched with its own manifest.
+Everything is written anew when there is no usable previous version, fct_orders changed its
+columns, more than half of its rows changed, or the copied file has grown to twice the size of
+a fresh one. The small marts are rewritten each time.
 """
 
 from __future__ import annotations
@@ -23,19 +41,38 @@ import os
 import shutil
 import time
 import uuid
-from datetime import datetime, timezone
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import duckdb
+
+from quality.scope import changed_days, day_fingerprints
 
 # Readable by DuckDB 1.4 and later: BI drivers often bundle an older DuckDB than ours.
 SERVING_STORAGE_VERSION = "v1.4.0"
 SERVING_DB = "marts.duckdb"
 CURRENT = "current.json"
+MANIFEST = "manifest.json"
 VERSIONS_DIR = "parquet"
+FCT = "fct_orders"             # the one mart that grows with the orders: published by month
+UNDATED = "undated"            # the month file of orders without an order_date
 KEEP_VERSIONS = 3              # the newest publications kept ...
 KEEP_SECONDS = 15 * 60         # ... and any younger than this
 STALE_TMP_SECONDS = 60 * 60    # temporary files of a publication that was killed
+FULL_REWRITE_SHARE = 0.5       # more of fct_orders changed than this: write marts.duckdb anew
+MAX_GROWTH = 2.0               # a copied marts.duckdb this much larger than a fresh one: write it anew
+
+
+@dataclass
+class Publication:
+    version: str
+    counts: dict[str, int]                      # rows per mart
+    duckdb_mode: str                            # "incremental" | "full"
+    days_changed: int = 0                       # order dates of fct_orders whose rows were replaced
+    fresh_bytes: int | None = None              # size of marts.duckdb when last written anew
+    months_written: list[str] = field(default_factory=list)
+    months_linked: int = 0                      # month files taken over from the previous version
 
 
 def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -44,8 +81,12 @@ def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [name for (name,) in rows]
 
 
-def publish_marts(warehouse_path: Path, serving_dir: Path) -> dict[str, int]:
-    """Copy every table of schema `marts` to the serving dir; returns row counts per mart."""
+def month_of(day: date | None) -> str:
+    return UNDATED if day is None else f"{day:%Y-%m}"
+
+
+def publish_marts(warehouse_path: Path, serving_dir: Path) -> Publication:
+    """Publish every table of schema `marts` to the serving dir (see the module docstring)."""
     serving_dir.mkdir(parents=True, exist_ok=True)
     versions = serving_dir / VERSIONS_DIR
     versions.mkdir(exist_ok=True)
@@ -57,40 +98,237 @@ def publish_marts(warehouse_path: Path, serving_dir: Path) -> dict[str, int]:
     tmp_version.mkdir()
     con = duckdb.connect()  # in memory: the warehouse is attached read-only, the copy writable
     try:
+        con.execute("set enable_progress_bar = false")
         con.execute(f"attach '{warehouse_path}' as warehouse (read_only)")
-        con.execute(f"attach '{tmp_db}' as serving (storage_version '{SERVING_STORAGE_VERSION}')")
         tables = mart_tables(con)
         if not tables:
             raise RuntimeError("the warehouse has no marts to publish; run the dbt models first")
-        counts = {}
-        for table in tables:
-            con.execute(f"create table serving.main.{table} as select * from warehouse.marts.{table}")
-            counts[table] = con.execute(f"select count(*) from serving.main.{table}").fetchone()[0]
-            con.execute(f"copy serving.main.{table} to '{tmp_version / f'{table}.parquet'}' (format parquet)")
-        con.execute("detach serving")
+        fct = _fct_state(con) if FCT in tables else None
+        previous = _manifest(versions, _current_version(serving_dir))
+        publication = _write_duckdb(con, tmp_db, serving_dir / SERVING_DB, tables, fct, version, versions)
+        _write_parquet(con, tmp_version, tables, fct, previous, versions, publication)
+        _write_manifest(tmp_version, fct, publication)
         con.close()
-        for path in [tmp_db, *tmp_version.iterdir()]:
+        for path in [tmp_db, *tmp_version.rglob("*")]:
             _fsync(path)
+        _fsync(tmp_version)
         os.replace(tmp_version, versions / version)        # the new version, complete, under its own name
         _fsync(versions)
         os.replace(tmp_db, serving_dir / SERVING_DB)
+        published = versions / version
         for table in tables:
-            _replace_with_link(versions / version / f"{table}.parquet", serving_dir / f"{table}.parquet", token)
-        _write_current(serving_dir, version, tables, token)
+            if table != FCT:
+                _replace_with_link(published / f"{table}.parquet", serving_dir / f"{table}.parquet", token)
+        if fct is not None:
+            _replace_month_links(published / FCT, serving_dir / FCT, token)
+        _write_current(serving_dir, version, tables, published, token)
         _fsync(serving_dir)
     except BaseException:
         con.close()
-        for leftover in serving_dir.glob(f".*{token}.tmp*"):
+        for leftover in [*serving_dir.glob(f".*{token}.tmp*"), *(serving_dir / FCT).glob(f".*{token}.tmp")]:
             leftover.unlink(missing_ok=True)
         shutil.rmtree(tmp_version, ignore_errors=True)
         raise
     _prune_versions(versions, keep=version)
-    return counts
+    return publication
 
+
+# ---------------------------------------------------------------- fct_orders: what changed
+
+@dataclass
+class FctState:
+    columns: list[list[str]]                    # [name, type] in table order
+    days: dict                                  # {date | None: (rows, fingerprint)}
+
+    @property
+    def rows(self) -> int:
+        return sum(n for n, _ in self.days.values())
+
+    def months(self) -> set[str]:
+        return {month_of(d) for d in self.days}
+
+
+def _fct_state(con) -> FctState:
+    columns = [[name, kind] for name, kind in con.execute(
+        "select column_name, data_type from information_schema.columns where table_catalog = 'warehouse' "
+        "and table_schema = 'marts' and table_name = ? order by ordinal_position", [FCT]).fetchall()]
+    return FctState(columns, day_fingerprints(con, f"warehouse.marts.{FCT}"))
+
+
+def _manifest(versions: Path, version: str | None) -> dict | None:
+    """A published version's manifest (None when that version is gone or predates manifests)."""
+    if not version:
+        return None
+    try:
+        manifest = json.loads((versions / version / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+    fct = manifest.get(FCT)
+    if fct is not None:
+        fct["days"] = {(None if key == "none" else date.fromisoformat(key)): (n, int(fp))
+                       for key, (n, fp) in fct["days"].items()}
+    return manifest
+
+
+def _changed(fct: FctState, base: dict | None) -> list | None:
+    """The order dates whose rows differ from `base`'s, or None when `base` cannot be built on."""
+    if base is None or base.get(FCT) is None or base[FCT]["columns"] != fct.columns:
+        return None
+    return changed_days(fct.days, base[FCT]["days"])
+
+
+def _date_filter(days: list, column: str = "order_date") -> str:
+    """SQL: rows of these dates (None: no date). Dates are ISO literals: no injection possible."""
+    dated = ", ".join(f"date '{d.isoformat()}'" for d in days if d is not None)
+    parts = ([f"{column} in ({dated})"] if dated else []) + ([f"{column} is null"] if None in days else [])
+    return " or ".join(parts) or "false"
+
+
+# ---------------------------------------------------------------- marts.duckdb
+
+def _write_duckdb(con, tmp_db: Path, current_db: Path, tables: list[str], fct: FctState | None, version: str,
+                  versions: Path) -> Publication:
+    """The new marts.duckdb at `tmp_db`: built on a copy of the current one when that is cheaper."""
+    changed, base = _copy_current(con, tmp_db, current_db, fct, versions)
+    if changed is None:
+        con.execute(f"attach '{tmp_db}' as serving (storage_version '{SERVING_STORAGE_VERSION}')")
+        for table in tables:
+            con.execute(f"create table serving.main.{table} as select * from warehouse.marts.{table}")
+        mode = "full"
+    else:
+        for (table,) in con.execute("select table_name from information_schema.tables "
+                                    "where table_catalog = 'serving' and table_name <> ?", [FCT]).fetchall():
+            if table not in tables:
+                con.execute(f"drop table serving.main.{table}")
+        con.execute("begin transaction")
+        for table in tables:
+            if table != FCT:
+                con.execute(f"create or replace table serving.main.{table} as select * from warehouse.marts.{table}")
+        if changed:
+            condition = _date_filter(changed)
+            con.execute(f"delete from serving.main.{FCT} where {condition}")
+            con.execute(f"insert into serving.main.{FCT} select * from warehouse.marts.{FCT} where {condition}")
+        con.execute("commit")
+        mode = "incremental"
+    if fct is not None:
+        con.execute(f"comment on table serving.main.{FCT} is "
+                    f"'One row per order, all platforms (serving version {version})'")
+    counts = {table: con.execute(f"select count(*) from serving.main.{table}").fetchone()[0] for table in tables}
+    con.execute("detach serving")
+    return Publication(version, counts, mode, len(changed or ()),
+                       fresh_bytes=tmp_db.stat().st_size if base is None else base.get("duckdb_fresh_bytes"))
+
+
+def _copy_current(con, tmp_db: Path, current_db: Path, fct: FctState | None,
+                  versions: Path) -> tuple[list | None, dict | None]:
+    """Copy the current marts.duckdb to `tmp_db` and attach it as `serving`; returns the order dates
+    to replace in it and the manifest of the version it holds. (None, None), with nothing attached
+    and no copy left, when it is better written anew."""
+    if fct is None or not current_db.exists():
+        return None, None
+    shutil.copyfile(current_db, tmp_db)   # a plain file copy: the current one is complete and read-only
+    con.execute(f"attach '{tmp_db}' as serving")
+    [(stamp,)] = con.execute("select comment from duckdb_tables() where database_name = 'serving' "
+                          "and schema_name = 'main' and table_name = ?", [FCT]).fetchall() or [(None,)]
+    base_version = (stamp or "").rpartition("serving version ")[2].rstrip(")") or None
+    base = _manifest(versions, base_version)
+    changed = _changed(fct, base)
+    if changed is not None:
+        changed_rows = sum(fct.days.get(d, (0, 0))[0] + base[FCT]["days"].get(d, (0, 0))[0] for d in changed)
+        fresh_bytes = base.get("duckdb_fresh_bytes") or 0
+        if changed_rows > FULL_REWRITE_SHARE * max(fct.rows, 1) or \
+                (fresh_bytes and tmp_db.stat().st_size > MAX_GROWTH * fresh_bytes):
+            changed = None
+    if changed is None:
+        con.execute("detach serving")
+        tmp_db.unlink()
+        return None, None
+    return changed, base
+
+
+# ---------------------------------------------------------------- Parquet
+
+def _write_parquet(con, tmp_version: Path, tables: list[str], fct: FctState | None, previous: dict | None,
+                   versions: Path, publication: Publication) -> None:
+    for table in tables:
+        if table != FCT:
+            con.execute(f"copy warehouse.marts.{table} to '{tmp_version / f'{table}.parquet'}' (format parquet)")
+    if fct is None:
+        return
+    folder = tmp_version / FCT
+    folder.mkdir()
+    changed = _changed(fct, previous)
+    rewrite = fct.months() if changed is None else {month_of(d) for d in changed} & fct.months()
+    base = None if previous is None else versions / previous["version"] / FCT
+    for month in sorted(fct.months() - rewrite):
+        linked = _link_month(base, folder, month)
+        if linked is None:
+            rewrite.add(month)
+        else:
+            publication.months_linked += 1
+    if rewrite:
+        _write_months(con, folder, rewrite, everything=rewrite == fct.months())
+        publication.months_written = sorted(rewrite)
+    if not fct.days:   # no orders: one empty file keeps the folder readable, with its columns
+        con.execute(f"copy (select * from warehouse.marts.{FCT}) to '{folder / 'empty.parquet'}' (format parquet)")
+
+
+def _month_files(folder: Path, month: str) -> list[Path]:
+    """A month's files: `<month>.parquet`, and `<month>.<n>.parquet` when DuckDB wrote several."""
+    return sorted(p for p in folder.glob(f"{month}.*parquet") if p.name.split(".")[0] == month)
+
+
+def _link_month(base: Path | None, folder: Path, month: str) -> int | None:
+    """Hard-link the previous version's files of `month` into `folder` (same bytes, nothing written)."""
+    files = [] if base is None else _month_files(base, month)
+    try:
+        for path in files:
+            os.link(path, folder / path.name)
+    except OSError:
+        for leftover in _month_files(folder, month):
+            leftover.unlink()
+        return None
+    return len(files) or None
+
+
+def _write_months(con, folder: Path, months: set[str], everything: bool) -> None:
+    """Write fct_orders' rows of `months` in one pass, one file per month (more if DuckDB splits one)."""
+    ranges = [f"(order_date >= date '{m}-01' and order_date < date '{m}-01' + interval 1 month)"
+              for m in sorted(months) if m != UNDATED] + (["order_date is null"] if UNDATED in months else [])
+    written = folder / ".written"
+    con.execute(f"copy (select *, year(order_date) * 100 + month(order_date) as _month from warehouse.marts.{FCT} "
+                f"where {'true' if everything else ' or '.join(ranges)}) "
+                f"to '{written}' (format parquet, partition_by (_month))")
+    for part in sorted(written.iterdir()):
+        value = part.name.partition("=")[2]
+        month = f"{int(value) // 100:04d}-{int(value) % 100:02d}" if value.isdigit() else UNDATED
+        for index, path in enumerate(sorted(part.glob("*.parquet"))):
+            path.rename(folder / (f"{month}.parquet" if index == 0 else f"{month}.{index}.parquet"))
+    shutil.rmtree(written)
+
+
+def _write_manifest(tmp_version: Path, fct: FctState | None, publication: Publication) -> None:
+    """What the next publication compares with: fct_orders' columns and per-date fingerprints."""
+    manifest: dict = {"version": publication.version, "duckdb_fresh_bytes": publication.fresh_bytes}
+    if fct is not None:
+        days = sorted(fct.days.items(), key=lambda item: (item[0] is None, item[0] or date.min))
+        manifest[FCT] = {"columns": fct.columns,
+                         "days": {("none" if d is None else d.isoformat()): [n, str(fp)] for d, (n, fp) in days}}
+    (tmp_version / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
+
+
+# ---------------------------------------------------------------- pointers and files in place
 
 def current_version(serving_dir: Path) -> dict:
-    """What `current.json` says: the version and the Parquet file of each mart (paths relative)."""
+    """What `current.json` says: the version and the Parquet files of each mart (paths relative)."""
     return json.loads((serving_dir / CURRENT).read_text())
+
+
+def _current_version(serving_dir: Path) -> str | None:
+    try:
+        return current_version(serving_dir).get("version")
+    except (OSError, ValueError):
+        return None
 
 
 def _replace_with_link(source: Path, target: Path, token: str) -> None:
@@ -103,10 +341,34 @@ def _replace_with_link(source: Path, target: Path, token: str) -> None:
     os.replace(tmp, target)
 
 
-def _write_current(serving_dir: Path, version: str, tables: list[str], token: str) -> None:
+def _replace_month_links(published: Path, root: Path, token: str) -> None:
+    """`serving/fct_orders/`: each month file replaced atomically when it changed, gone months removed."""
+    root.mkdir(exist_ok=True)
+    legacy = root.with_name(f"{FCT}.parquet")   # the single file of earlier publications
+    legacy.unlink(missing_ok=True)
+    months = {p.name for p in published.glob("*.parquet")}
+    for name in sorted(months):
+        target = root / name
+        try:
+            if target.stat().st_ino == (published / name).stat().st_ino:
+                continue                       # the same file: untouched
+        except OSError:
+            pass
+        _replace_with_link(published / name, target, token)
+    for stale in root.glob("*.parquet"):
+        if stale.name not in months:
+            stale.unlink(missing_ok=True)
+    _fsync(root)
+
+
+def _write_current(serving_dir: Path, version: str, tables: list[str], published: Path, token: str) -> None:
+    prefix = f"{VERSIONS_DIR}/{version}"
+    parquet = {table: f"{prefix}/{table}.parquet" for table in tables if table != FCT}
     pointer = {"version": version, "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-               "marts_duckdb": SERVING_DB,
-               "parquet": {table: f"{VERSIONS_DIR}/{version}/{table}.parquet" for table in tables}}
+               "marts_duckdb": SERVING_DB, "parquet": parquet}
+    if FCT in tables:
+        parquet[FCT] = f"{prefix}/{FCT}/*.parquet"     # a glob: DuckDB, Spark, Polars read it as one table
+        pointer["fct_orders_files"] = [f"{prefix}/{FCT}/{p.name}" for p in sorted((published / FCT).glob("*.parquet"))]
     tmp = serving_dir / f".{CURRENT}.{token}.tmp"
     tmp.write_text(json.dumps(pointer, indent=2) + "\n")
     _fsync(tmp)
@@ -126,7 +388,8 @@ def _prune_versions(versions: Path, keep: str) -> None:
 def _remove_stale_leftovers(serving_dir: Path) -> None:
     """Temporary files of a publication that was killed half-way (younger ones may be in use)."""
     now = time.time()
-    for path in [*serving_dir.glob(".*.tmp"), *(serving_dir / VERSIONS_DIR).glob(".*.tmp")]:
+    for path in [*serving_dir.glob(".*.tmp"), *serving_dir.glob(".*.tmp.wal"), *(serving_dir / FCT).glob(".*.tmp"),
+                 *(serving_dir / VERSIONS_DIR).glob(".*.tmp")]:
         try:
             if now - path.lstat().st_mtime > STALE_TMP_SECONDS:
                 shutil.rmtree(path) if path.is_dir() else path.unlink()

@@ -5,6 +5,8 @@
 - `quality.validate`: runs suites against a DuckDB connection (SQL narrows and derives, GX
   validates the narrowed pandas frame) and returns plain results: unexpected counts and a few
   non-personal samples per failed expectation.
+- `quality.scope`: what a check run looks at (the file versions not yet checked, the order
+  dates of fct_orders whose rows changed) and the watermark it keeps in the warehouse.
 - `quality.docs`: GX Data Docs and dbt docs as static folders, readable offline.
 
 Nothing here imports Dagster: `orchestration/assets/quality.py` turns results into asset checks.

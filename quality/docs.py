@@ -84,7 +84,8 @@ def _write_layer_index(site_dir: Path, results) -> None:
         state = "FAIL" if errors else ("warn" if warns else "ok")
         summary["targets"].append({"relation": result.target.relation, "state": state,
                                    "expectations": len(result.outcomes), "errors": len(errors),
-                                   "warnings": len(warns), "rows": sum(result.rows.values())})
+                                   "warnings": len(warns), "rows": sum(result.rows.values()),
+                                   "scope": result.scope})
         suites = []
         for suite in result.target.suites:
             page = _validation_page(site_dir, suite.name)
@@ -95,7 +96,8 @@ def _write_layer_index(site_dir: Path, results) -> None:
                            f'{o.severity.upper()}: {html.escape(o.summary())}</li>' for o in errors + warns)
         rows.append(f'<tr><td class="{"fail" if errors else ("warn" if warns else "ok")}">{state}</td>'
                     f'<td>{result.target.relation}</td><td>{"<br>".join(suites)}</td>'
-                    f'<td>{len(result.outcomes)}</td><td>{sum(result.rows.values()):,}</td>'
+                    f'<td>{len(result.outcomes)}</td><td>{sum(result.rows.values()):,}<br>'
+                    f'<small>{html.escape(result.scope)}</small></td>'
                     f'<td><ul>{failures}</ul></td></tr>')
     body = ("<table><tr><th>state</th><th>table</th><th>suites (GX validation result)</th>"
             "<th>expectations</th><th>rows</th><th>failed expectations</th></tr>" + "".join(rows) + "</table>")

@@ -8,9 +8,16 @@ the narrowed frame. No suite ever selects a personal column (`ingest.raw_schema.
 the samples a failed expectation reports come from these frames and from `sample_columns`.
 
 Severity: `ERROR` rules block (the marts are not rebuilt from a raw layer that fails them, nor
-published when a mart fails them); `WARN` rules annotate. The raw suites look at the *current*
-raw tables (every row of every non-superseded file version): a bad file keeps blocking until a
-corrected version of it replaces its rows.
+published when a mart fails them); `WARN` rules annotate.
+
+Scope: a suite whose SQL has `where {scope}` validates only the rows a check run hands it
+(`quality.scope`): on the raw tables the rows of the file versions not yet checked, on
+`fct_orders` the rows of the order dates whose content changed since the last check that
+passed. A bad file keeps blocking until a corrected version of it replaces its rows: its version
+stays unchecked, so every run looks at it again. Without a scope (`umkm docs`, tests) the
+whole table is validated. Table-level suites (columns, the file ledger, the small marts and
+their reconciliations) look at the whole relation; a check run skips a target none of whose
+relations changed since it last passed.
 
 This module is cheap to import (no GX import): Dagster reads the targets when it loads.
 """
@@ -22,6 +29,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ingest.reference import SEEDS_DIR
+
+SCOPE = "{scope}"                   # in a suite's SQL: the condition that picks the rows to validate
+BY_FILE_VERSION = "file_version"    # raw rows of the file versions loaded since their last check
+BY_ORDER_DATE = "order_date"        # fct_orders rows of the order dates whose rows changed since
 
 ERROR = "error"    # blocks: FailureSeverity.CRITICAL in GX, AssetCheckSeverity.ERROR in Dagster
 WARN = "warn"      # annotates: FailureSeverity.WARNING, AssetCheckSeverity.WARN
@@ -171,6 +182,8 @@ class Suite:
     `row_table`: when set, the SQL selects `_rowid` (the DuckDB rowid of that table) and the
     samples of a failed expectation are looked up there by rowid, reading `sample_columns`;
     big frames then carry no identifiers at all. Otherwise `sample_columns` are frame columns.
+    `scoped`: the SQL says `where {scope}` and only row-level rules run on it, so validating a
+    subset of rows (see the module docstring) gives the same verdict for those rows.
     """
 
     name: str
@@ -178,6 +191,11 @@ class Suite:
     expectations: tuple[Expect, ...]
     row_table: str | None = None
     sample_columns: tuple[str, ...] = ()
+    scoped: str | None = None       # alias of the table whose rows `where {scope}` narrows
+
+    def query(self, scope_filter: str | None = None) -> str:
+        """The SQL, narrowed by `scope_filter` (a condition on the `scoped` alias) or whole."""
+        return self.sql.replace(SCOPE, scope_filter or "true")
 
 
 @dataclass(frozen=True)
@@ -189,6 +207,7 @@ class Target:
     suites: tuple[Suite, ...]
     reads: tuple[str, ...] = ()     # other relations the suites read, "schema.table"
     description: str = ""
+    scope: str | None = None        # BY_FILE_VERSION | BY_ORDER_DATE: how a check run narrows its rows
 
     @property
     def relation(self) -> str:
@@ -214,7 +233,8 @@ def _schema_suite(table: str, required: tuple[str, ...]) -> Suite:
 
 # ---------------------------------------------------------------- raw layer
 
-SURVEY = Target("raw", "survey_submissions", description="KoboToolbox survey submissions", suites=(
+SURVEY = Target("raw", "survey_submissions", description="KoboToolbox survey submissions",
+                scope=BY_FILE_VERSION, suites=(
     _schema_suite("survey_submissions", (
         "submission_id", "survey_period", "submitted_at_utc", "submitted_date_wib", "umkm_key",
         "region_code", "sector_code", "scale", "is_impacted", "primary_constraint_code",
@@ -233,6 +253,7 @@ SURVEY = Target("raw", "survey_submissions", description="KoboToolbox survey sub
             s.submitted_date_wib,
             coalesce(s.validation_status, '') as validation_status
         from raw.survey_submissions s
+        where {scope}
     """, (
         *unique_in_version("submission_rows_in_version", "the Kobo submission id (_id)"),
         not_null("survey_period", "the survey wave (periode_survei) is required"),
@@ -259,10 +280,11 @@ SURVEY = Target("raw", "survey_submissions", description="KoboToolbox survey sub
         not_null("submitted_date_wib", "the submission time is known"),
         in_date_range("submitted_date_wib", "the submission date"),
         in_set("validation_status", KOBO_VALIDATION_STATUSES, "Kobo _validation_status is a known value", WARN),
-    ), row_table="raw.survey_submissions", sample_columns=(*RAW_SAMPLE, "submission_id")),
+    ), row_table="raw.survey_submissions", sample_columns=(*RAW_SAMPLE, "submission_id"), scoped="s"),
 ))
 
-ENROLLMENT = Target("raw", "enrollments", description="program participant registry", suites=(
+ENROLLMENT = Target("raw", "enrollments", description="program participant registry", scope=BY_FILE_VERSION,
+                    suites=(
     _schema_suite("enrollments", ("program_id", "umkm_key", "region_code", "sector_code",
                                   "platform_merchant_id", "joined_date")),
     Suite("raw.enrollments", """
@@ -272,6 +294,7 @@ ENROLLMENT = Target("raw", "enrollments", description="program participant regis
             end as enrollment_rows_in_version,
             e.program_id, e.platform_merchant_id, e.umkm_key, e.region_code, e.sector_code, e.joined_date
         from raw.enrollments e
+        where {scope}
     """, (
         *unique_in_version("enrollment_rows_in_version", "(program_id, platform_merchant_id)"),
         not_null("program_id", "program_id is required"),
@@ -283,11 +306,12 @@ ENROLLMENT = Target("raw", "enrollments", description="program participant regis
         in_set("sector_code", SECTOR_CODES, "the sector is one of reference/sectors.csv"),
         not_null("joined_date", "tanggal_bergabung is required (program turnover starts there)"),
         in_date_range("joined_date", "the joined date"),
-    ), row_table="raw.enrollments", sample_columns=(*RAW_SAMPLE, "program_id", "platform_merchant_id")),
+    ), row_table="raw.enrollments", sample_columns=(*RAW_SAMPLE, "program_id", "platform_merchant_id"),
+       scoped="e"),
 ))
 
 GOFOOD = Target("raw", "gofood_transactions", description="GoBiz transaction reports", reads=("raw.enrollments",),
-                suites=(
+                scope=BY_FILE_VERSION, suites=(
     _schema_suite("gofood_transactions", ("transaction_id", "transaction_ts_utc", "transaction_date_wib",
                                           "amount", "nett_amount", "transaction_status", "feature",
                                           "merchant_id", "currency")),
@@ -305,6 +329,7 @@ GOFOOD = Target("raw", "gofood_transactions", description="GoBiz transaction rep
             case when lower(trim(g.transaction_status)) in ('settlement', 'completed')
                  then g.merchant_id in {_enrolled_on('gofood')} end as counted_merchant_enrolled
         from raw.gofood_transactions g
+        where {SCOPE}
     """, (
         *unique_in_version("transaction_rows_in_version", "Transaction ID"),
         not_null("merchant_id", "Merchant ID is required (orders match enrollments on it)"),
@@ -325,11 +350,11 @@ GOFOOD = Target("raw", "gofood_transactions", description="GoBiz transaction rep
         in_set("counted_merchant_enrolled", (True,),
                "the merchant of every counted transaction is enrolled in a GoBiz program (the contract "
                "allows others: they count in no program)", WARN),
-    ), row_table="raw.gofood_transactions", sample_columns=(*RAW_SAMPLE, "transaction_id")),
+    ), row_table="raw.gofood_transactions", sample_columns=(*RAW_SAMPLE, "transaction_id"), scoped="g"),
 ))
 
 SHOPEE = Target("raw", "shopee_order_lines", description="Shopee Seller Centre order exports",
-                reads=("raw.enrollments",), suites=(
+                reads=("raw.enrollments",), scope=BY_FILE_VERSION, suites=(
     _schema_suite("shopee_order_lines", ("shop_id", "order_id", "order_status", "order_created_ts_utc",
                                          "order_created_date_wib", "sku_ref", "variation_name",
                                          "price_after_discount", "quantity", "returned_quantity",
@@ -349,6 +374,7 @@ SHOPEE = Target("raw", "shopee_order_lines", description="Shopee Seller Centre o
             case when s.order_status = 'Selesai'
                  then s.shop_id in {_enrolled_on('shopee')} end as counted_merchant_enrolled
         from raw.shopee_order_lines s
+        where {SCOPE}
     """, (
         *unique_in_version("order_line_rows_in_version",
                            "the order line (shop, No. Pesanan, Nomor Referensi SKU, Nama Variasi)"),
@@ -368,11 +394,11 @@ SHOPEE = Target("raw", "shopee_order_lines", description="Shopee Seller Centre o
         in_date_range("order_created_date_wib", "the order date (WIB)"),
         in_set("counted_merchant_enrolled", (True,),
                "the shop of every completed order is enrolled in a Shopee program", WARN),
-    ), row_table="raw.shopee_order_lines", sample_columns=(*RAW_SAMPLE, "shop_id", "order_id")),
+    ), row_table="raw.shopee_order_lines", sample_columns=(*RAW_SAMPLE, "shop_id", "order_id"), scoped="s"),
 ))
 
 UVO = Target("raw", "uvo_transactions", description="UKM Virtual Expo transactions", reads=("raw.enrollments",),
-             suites=(
+             scope=BY_FILE_VERSION, suites=(
     _schema_suite("uvo_transactions", ("transaction_id", "participant_id", "transaction_ts_utc",
                                        "transaction_date_wib", "buyer_country", "currency", "amount", "status")),
     Suite("raw.uvo_transactions", f"""
@@ -392,6 +418,7 @@ UVO = Target("raw", "uvo_transactions", description="UKM Virtual Expo transactio
         from raw.uvo_transactions u
         left join {_fx_values()}
             on fx.month = strftime(u.transaction_date_wib, '%Y-%m') and fx.currency = upper(trim(u.currency))
+        where {SCOPE}
     """, (
         *unique_in_version("transaction_rows_in_version", "id_transaksi"),
         not_null("participant_id", "id_peserta is required (orders match enrollments on it)"),
@@ -410,7 +437,7 @@ UVO = Target("raw", "uvo_transactions", description="UKM Virtual Expo transactio
         in_date_range("transaction_date_wib", "the transaction date (WIB)"),
         in_set("counted_merchant_enrolled", (True,),
                "the exhibitor of every paid transaction is enrolled in an expo program", WARN),
-    ), row_table="raw.uvo_transactions", sample_columns=(*RAW_SAMPLE, "transaction_id")),
+    ), row_table="raw.uvo_transactions", sample_columns=(*RAW_SAMPLE, "transaction_id"), scoped="u"),
 ))
 
 LEDGER = Target("raw", "landing_files", description="file ledger", suites=(
@@ -439,12 +466,13 @@ RAW_TARGETS = (SURVEY, ENROLLMENT, GOFOOD, SHOPEE, UVO, LEDGER)
 
 _CONSTRAINTS = ("marketing", "capital", "raw_materials", "distribution", "production", "labour", "other")
 
-FCT_ORDERS = Target("marts", "fct_orders", description="all orders", suites=(
+FCT_ORDERS = Target("marts", "fct_orders", description="all orders", scope=BY_ORDER_DATE, suites=(
     Suite("marts.fct_orders", """
         select f.rowid as _rowid, f.platform, f.is_counted, f.currency, f.buyer_country,
             cast(f.amount_idr as double) as amount_idr, f.order_date,
             case when f.is_counted then f.umkm_key is not null end as counted_merchant_enrolled
         from marts.fct_orders f
+        where {scope}
     """, (
         in_set("platform", PLATFORMS, "platform is gofood, shopee or uvo"),
         not_null("is_counted", "every order is counted or not"),
@@ -455,7 +483,7 @@ FCT_ORDERS = Target("marts", "fct_orders", description="all orders", suites=(
         in_date_range("order_date", "the order date"),
         in_set("counted_merchant_enrolled", (True,),
                "every counted order's merchant is enrolled (others count in no program)", WARN),
-    ), row_table="marts.fct_orders", sample_columns=("platform", "order_id", "landing_path")),
+    ), row_table="marts.fct_orders", sample_columns=("platform", "order_id", "landing_path"), scoped="f"),
 ))
 
 IMPACT = Target("marts", "mart_impact_summary", description="impact survey summary", suites=(

@@ -8,12 +8,16 @@ own SQL datasource is not used: on DuckDB it fails every metric (docs/engineerin
 For each failed expectation the result keeps the unexpected count and a few samples: the
 offending values (from the narrowed, non-personal frame) and the rows they came from (landing
 path and row number, or the mart's key), looked up by rowid.
+
+`scopes` (from `quality.scope.plan_scopes`) narrow the scoped suites to the rows that changed;
+without them every suite validates its whole relation.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -24,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ingest.raw_schema import PERSONAL_COLUMNS
+from quality.scope import SCOPE_RELATION, Scope
 from quality.suites import ALL_TARGETS, ERROR, TODAY, WARN, Expect, Suite, Target
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")   # no internet: never call home
@@ -84,6 +89,7 @@ class TargetResult:
     outcomes: list[Outcome]
     rows: dict[str, int]              # rows validated, per suite
     seconds: float
+    scope: str = "whole relation"     # which rows the scoped suites validated
 
     def failures(self, severity: str | None = None) -> list[Outcome]:
         return [o for o in self.outcomes if not o.success and severity in (None, o.severity)]
@@ -120,9 +126,17 @@ def _compact(table: pa.Table) -> pa.Table:
     return pa.Table.from_arrays(columns, names=table.column_names)
 
 
-def load_frame(con: duckdb.DuckDBPyConnection, suite: Suite) -> pd.DataFrame:
-    """The suite's projection as a compact pandas frame; the index is the rowid when there is one."""
-    table = _compact(_arrow(con.sql(suite.sql)))
+def load_frame(con: duckdb.DuckDBPyConnection, suite: Suite, scope: Scope | None = None) -> pd.DataFrame:
+    """The suite's projection (of the scope's rows, when given) as a compact pandas frame;
+    the index is the rowid when there is one."""
+    if scope is None or not suite.scoped:
+        table = _compact(_arrow(con.sql(suite.query())))
+    else:
+        con.register(SCOPE_RELATION, scope.relation())
+        try:
+            table = _compact(_arrow(con.sql(suite.query(scope.filter(suite.scoped)))))
+        finally:
+            con.unregister(SCOPE_RELATION)
     personal = PERSONAL_COLUMNS & set(table.column_names)
     if personal and table.num_rows:   # a `limit 0` schema probe carries names, never values
         raise ValueError(f"suite {suite.name} selects personal columns {sorted(personal)}")
@@ -237,9 +251,17 @@ def _not_run(suite: Suite, reason: str) -> list[Outcome]:
                     success=e.severity != ERROR, error=reason) for e in suite.expectations]
 
 
+def _nothing_to_check(suite: Suite) -> list[Outcome]:
+    return [Outcome(suite=suite.name, expectation=re.sub(r"(?<!^)(?=[A-Z])", "_", e.type).lower(),
+                    columns=e.columns, severity=e.severity, notes=e.notes, success=True, element_count=0,
+                    unexpected_count=0) for e in suite.expectations]
+
+
 def validate_targets(con: duckdb.DuckDBPyConnection, targets=ALL_TARGETS, *, today: date | None = None,
-                     docs_site: Path | None = None, sample_size: int = SAMPLE_SIZE) -> list[TargetResult]:
-    """Validate every suite of `targets`; build Data Docs into `docs_site` when given."""
+                     docs_site: Path | None = None, sample_size: int = SAMPLE_SIZE,
+                     scopes: dict[str, Scope] | None = None) -> list[TargetResult]:
+    """Validate every suite of `targets` (scoped suites: only the rows of `scopes[relation]`
+    when given); build Data Docs into `docs_site` when given."""
     import great_expectations as gx
 
     today = today or date.today()
@@ -249,16 +271,24 @@ def validate_targets(con: duckdb.DuckDBPyConnection, targets=ALL_TARGETS, *, tod
     for target in targets:
         started = time.perf_counter()
         outcomes, rows, missing_columns = [], {}, None
+        scope = (scopes or {}).get(target.relation)
+        if scope is not None and scope.unchanged:   # nothing it reads changed since its rules passed
+            outcomes = [o for suite in target.suites for o in _nothing_to_check(suite)]
+            results.append(TargetResult(target, outcomes, {}, time.perf_counter() - started, scope.describe()))
+            continue
         for suite in target.suites:
             if missing_columns:
                 outcomes += _not_run(suite, missing_columns)
                 continue
             try:
-                frame = load_frame(con, suite)
+                frame = load_frame(con, suite, scope)
             except duckdb.Error as error:
                 outcomes += _not_run(suite, f"projection failed: {str(error).splitlines()[0][:200]}")
                 continue
             rows[suite.name] = len(frame)
+            if scope is not None and suite.scoped and frame.empty:   # nothing new: GX would say so, slower
+                outcomes += _nothing_to_check(suite)
+                continue
             gx_suite = context.suites.add(_gx_suite(suite, today))
             by_id = {gx_e.id: expect for gx_e, expect in zip(gx_suite.expectations, suite.expectations)}
             batch = source.add_dataframe_asset(suite.name).add_batch_definition_whole_dataframe("current")
@@ -274,7 +304,8 @@ def validate_targets(con: duckdb.DuckDBPyConnection, targets=ALL_TARGETS, *, tod
             if schema_failures:
                 missing_columns = f"required columns missing ({schema_failures[0].observed})"
             del frame
-        results.append(TargetResult(target, outcomes, rows, time.perf_counter() - started))
+        results.append(TargetResult(target, outcomes, rows, time.perf_counter() - started,
+                                    scope.describe() if scope is not None else "whole relation"))
     if docs_site is not None:
         from quality.docs import build_gx_site
 
@@ -296,7 +327,7 @@ def summarize(results: list[TargetResult]) -> str:
         errors, warns = result.failures(ERROR), result.failures(WARN)
         state = "FAIL" if errors else ("warn" if warns else "ok")
         lines.append(f"{state:<4} {result.target.relation}: {len(result.outcomes)} expectations, "
-                     f"{sum(result.rows.values()):,} rows, {result.seconds:.2f}s")
+                     f"{sum(result.rows.values()):,} rows ({result.scope}), {result.seconds:.2f}s")
         lines += [f"     ERROR {o.summary()}" for o in errors]
         lines += [f"     WARN  {o.summary()}" for o in warns]
     return "\n".join(lines)

@@ -1,8 +1,9 @@
 """A BI tool reading the serving copy in a loop (run as a script by tests/test_concurrency_crash_replay.py).
 
 Each loop: a fresh read-only connection to marts.duckdb (all marts, plus a consistency check
-between two marts of the same read), each `<mart>.parquet` read in one open (as Power BI or
-Excel read a file), and the Parquet version `current.json` names read with DuckDB. In `held`
+between two marts of the same read), each `<mart>.parquet` (fct_orders: each file of
+`fct_orders/`) read in one open (as Power BI or Excel read a file), and the Parquet version
+`current.json` names read with DuckDB. In `held`
 mode, one connection to marts.duckdb stays open the whole time instead. Every state seen is written out as
 signatures (row count and a hash of all rows) for the test to compare with the versions
 that were published.
@@ -12,6 +13,7 @@ that were published.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import sys
@@ -31,11 +33,16 @@ def duckdb_state(con, tables: list[str]) -> dict:
     return {t: signature(con, f'"{t}"') for t in tables}
 
 
-def parquet_file_state(path: str) -> list:
-    """One open, the whole file in memory: what a single-open reader sees."""
-    with open(path, "rb") as handle:
-        data = handle.read()
-    arrow_table = pq.read_table(pa.BufferReader(data))
+def parquet_state(serving: str, table: str) -> list:
+    """The mart's root Parquet file, or each file of its folder (fct_orders by month), each read
+    in one open, the whole file in memory: what a single-open reader sees."""
+    single = os.path.join(serving, f"{table}.parquet")
+    paths = [single] if os.path.exists(single) else sorted(glob.glob(os.path.join(serving, table, "*.parquet")))
+    tables = []
+    for path in paths:
+        with open(path, "rb") as handle:
+            tables.append(pq.read_table(pa.BufferReader(handle.read())))
+    arrow_table = pa.concat_tables(tables)
     con = duckdb.connect()
     try:
         con.register("arrow_table", arrow_table)
@@ -96,7 +103,7 @@ def read_once(serving: str, db: str, tables: list[str], seen: list, errors: list
         errors.append(f"inconsistent read: turnover monthly {monthly} != program summary {summary}")
     seen.append({"kind": "duckdb", "state": state})
     for t in tables:
-        seen.append({"kind": "parquet", "table": t, "state": parquet_file_state(os.path.join(serving, f"{t}.parquet"))})
+        seen.append({"kind": "parquet", "table": t, "state": parquet_state(serving, t)})
     seen.append({"kind": "versioned", "state": versioned_parquet_state(serving, tables)})
 
 

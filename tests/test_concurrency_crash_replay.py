@@ -42,7 +42,7 @@ def published_state(serving: Path) -> dict:
     con = duckdb.connect(str(serving / "marts.duckdb"), read_only=True)
     try:
         return {"duckdb": serving_reader.duckdb_state(con, tables),
-                "parquet": {t: serving_reader.parquet_file_state(str(serving / f"{t}.parquet")) for t in tables},
+                "parquet": {t: serving_reader.parquet_state(str(serving), t) for t in tables},
                 "versioned": serving_reader.versioned_parquet_state(str(serving), tables)}
     finally:
         con.close()
@@ -227,7 +227,8 @@ def test_serving_copy_opens_read_only_in_duckdb_1_4(runs):
         con = duckdb.connect(sys.argv[1] + "/marts.duckdb", read_only=True)
         tables = [t for (t,) in con.execute("select table_name from information_schema.tables").fetchall()]
         counts = {t: con.execute(f'select count(*) from "{t}"').fetchone()[0] for t in tables}
-        parquet = {t: duckdb.sql(f"select count(*) from read_parquet('{sys.argv[1]}/{t}.parquet')").fetchone()[0]
+        files = json.load(open(sys.argv[1] + "/current.json"))["parquet"]   # fct_orders: a glob of month files
+        parquet = {t: duckdb.sql(f"select count(*) from read_parquet('{sys.argv[1]}/{files[t]}')").fetchone()[0]
                    for t in tables}
         print(json.dumps({"version": duckdb.__version__, "counts": counts, "parquet": parquet}))
     """)

@@ -1,6 +1,8 @@
 """The demo landing zone: deterministic, shaped like the real exports, loadable by the parsers.
 
 One demo (scale 1, seed 42) is written once per module; the determinism tests write it again.
+The province layout (from `PROVINCE_SCALE` on) is tested at scale 1 by lowering the threshold,
+and one new GoBiz day is landed on a copy of the demo.
 """
 
 import csv
@@ -8,6 +10,7 @@ import hashlib
 import io
 import json
 import re
+import shutil
 import zipfile
 from collections import Counter
 from datetime import datetime, timezone
@@ -16,8 +19,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from ingest.demo import write_demo_landing
+import ingest.demo as demo_module
+from ingest.demo import write_demo_landing, write_new_gobiz_day
 from ingest.landing import scan_landing
+from ingest.readers import QuarantineError
+from ingest.sources import SOURCES as PARSERS
 
 SOURCES = ("survey", "enrollment", "gofood", "shopee", "uvo")
 START_2021 = datetime(2021, 1, 1, tzinfo=timezone.utc).timestamp()
@@ -58,6 +64,13 @@ def test_writing_again_into_the_same_dir_changes_nothing(demo):
     root, summary, before = demo
     assert write_demo_landing(root, scale=1, seed=42) == summary
     assert snapshot(root) == before          # same bytes, same mtimes, and not even rewritten (same inode)
+
+
+def test_two_processes_write_the_same_zone(demo, tmp_path):
+    root, summary, first = demo
+    assert write_demo_landing(tmp_path / "landing", scale=1, seed=42, workers=2) == summary
+    second = snapshot(tmp_path / "landing")
+    assert {p: v[:2] for p, v in first.items()} == {p: v[:2] for p, v in second.items()}
 
 
 def test_another_seed_gives_other_data(demo, tmp_path):
@@ -219,9 +232,6 @@ EXPECTED_REJECTS = {"invalid_nik", "ambiguous_region", "negative_amount", "inval
 
 
 def test_every_file_loads_or_fails_on_purpose(demo):
-    from ingest.readers import QuarantineError
-    from ingest.sources import SOURCES as PARSERS
-
     root, summary, _ = demo
     loaded, rejects, quarantined = Counter(), Counter(), []
     for landing_file in scan_landing(root):
@@ -243,3 +253,134 @@ def test_every_file_loads_or_fails_on_purpose(demo):
     assert 19_000 <= summary["gofood"]["transactions"] <= 21_000 and loaded["gofood"] > 19_000
     assert 2_800 <= summary["shopee"]["orders"] <= 3_200 and 4_500 <= summary["shopee"]["order_lines"] <= 5_500
     assert 580 <= loaded["uvo"] <= 600
+
+
+# ---------------------------------------------------------------- size: volumes and files by scale
+
+def test_volumes_grow_linearly_and_files_slower(demo, tmp_path):
+    _, one, _ = demo
+    two = write_demo_landing(tmp_path / "landing", scale=2, seed=42)
+    assert one["gofood"]["transactions"] == demo_module.GOBIZ_PER_SCALE
+    assert two["gofood"]["transactions"] == 2 * demo_module.GOBIZ_PER_SCALE
+    assert two["shopee"]["orders"] == 2 * one["shopee"]["orders"] == 2 * demo_module.SHOPEE_PER_SCALE
+    assert two["uvo"]["transactions"] == 2 * one["uvo"]["transactions"] == 2 * demo_module.UVO_PER_SCALE
+    assert two["enrollment"]["participants"] == 2 * one["enrollment"]["participants"] == 800
+    respondents = demo_module.SURVEY_RESPONDENTS_PER_SCALE
+    assert respondents < one["survey"]["submissions"] < 1.05 * respondents          # ~3% answer twice
+    assert 2 * respondents < two["survey"]["submissions"] < 2.1 * respondents
+    # shops sending exports: round(10 x scale^0.6), plus one shop in no program
+    assert (one["shopee"]["shops"], two["shopee"]["shops"]) == (11, 16)
+    assert one["shopee"]["files"] < two["shopee"]["files"] < 2 * one["shopee"]["files"]
+    assert two["gofood"]["files"] == one["gofood"]["files"]       # 8 x round(sqrt(scale)) accounts: still 8
+
+
+def test_the_documented_benchmark_scales():
+    orders = {name: scale * demo_module.ORDERS_PER_SCALE for name, scale in demo_module.BENCHMARK_SCALES.items()}
+    assert 2_450_000 <= orders["2.5M orders"] <= 2_550_000 and 4_950_000 <= orders["5M orders"] <= 5_050_000
+    benchmark = demo_module.BENCHMARK_SCALES["10M orders"]
+    assert orders["10M orders"] >= 10_000_000 + 10_000          # room for the deliberately rejected rows
+    assert benchmark * demo_module.SURVEY_RESPONDENTS_PER_SCALE >= 1_000_000
+    assert benchmark * demo_module.ENROLLMENTS_PER_SCALE >= 100_000
+    assert all(scale >= demo_module.PROVINCE_SCALE for scale in demo_module.BENCHMARK_SCALES.values())
+
+
+@pytest.fixture(scope="module")
+def province(tmp_path_factory):
+    """The province layout (daily GoBiz feed, Kobo exports per kabupaten/kota) at scale 1."""
+    root = tmp_path_factory.mktemp("province") / "landing"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(demo_module, "PROVINCE_SCALE", 1)
+        summary = write_demo_landing(root, scale=1, seed=42)
+    return root, summary
+
+
+def test_province_gobiz_is_one_report_a_day(province):
+    root, summary = province
+    names = [p.name for p in files(root, "gofood")]
+    daily = {m[1] for name in names if (m := re.fullmatch(r"gobiz_jateng_transactions_(\d{8})_\1\.csv", name))}
+    assert len(daily) == 365 and min(daily) == "20210101" and max(daily) == "20211231"
+    assert not [name for name in names if "grp" in name]
+    assert summary["gofood"]["transactions"] == demo_module.GOBIZ_PER_SCALE
+    for kind in ("rerun", "duplicate", "broken", "repeated_header", "ignored"):
+        assert summary["gofood"][kind] >= 1, kind
+    rerun = root / "gofood" / "gobiz_jateng_transactions_20211229_20211231_rerun.csv"
+    parsed = PARSERS["gofood"].parse(rerun.read_bytes(), "gofood/" + rerun.name)
+    assert set(parsed.rows["transaction_date_wib"].astype(str)) == {"2021-12-29", "2021-12-30", "2021-12-31"}
+
+
+def test_province_survey_is_one_export_per_region_and_wave(province):
+    root, summary = province
+    exports = [p for p in files(root, "survey") if " (1)" not in p.name]
+    regions = Counter(re.match(r"Pendataan_UMKM_Terdampak_Covid-19_(\d{4})_-_", p.name)[1] for p in exports)
+    assert len(regions) == 35 and set(regions.values()) == {3}     # wave 1, wave 2 mid-wave, wave 2 final
+    loaded, region_codes = 0, set()
+    for path in exports:
+        result = PARSERS["survey"].parse(path.read_bytes(), "survey/" + path.name)
+        loaded += result.rows_loaded
+        region_codes |= set(result.rows["region_code"].dropna())
+    assert loaded > summary["survey"]["submissions"] * 0.95 and len(region_codes) == 35
+
+
+# ---------------------------------------------------------------- one new GoBiz day
+
+def zone_gobiz_ids(root: Path, leave_out: Path) -> set[str]:
+    ids = set()
+    for path in files(root, "gofood", "*.csv"):
+        if path == leave_out:
+            continue
+        try:
+            ids |= set(PARSERS["gofood"].parse(path.read_bytes(), "gofood/" + path.name).rows["transaction_id"])
+        except QuarantineError:     # the deliberately broken files
+            continue
+    return ids
+
+
+@pytest.fixture(scope="module")
+def new_day(demo, tmp_path_factory):
+    root = tmp_path_factory.mktemp("new_day") / "landing"
+    shutil.copytree(demo[0], root)                       # copy2: mtimes kept
+    before = snapshot(root)
+    return root, before, write_new_gobiz_day(root, scale=1, seed=42)
+
+
+def test_new_day_is_a_clean_report_of_the_next_day(new_day):
+    root, before, path = new_day
+    assert path == root / "gofood" / "gobiz_jateng_transactions_20220101_20220101.csv"
+    result = PARSERS["gofood"].parse(path.read_bytes(), "gofood/" + path.name)
+    assert result.rows_rejected == 0 and 30 < result.rows_loaded < 200     # ~20,000 a year, a Saturday
+    assert set(result.rows["transaction_date_wib"].astype(str)) == {"2022-01-01"}
+    ids = set(result.rows["transaction_id"])
+    assert len(ids) == result.rows_loaded and not ids & zone_gobiz_ids(root, path)
+    # the zone's merchants, almost all of them enrolled in a GoFood program
+    registry = "".join(p.read_text("utf-8", errors="replace") for p in files(root, "enrollment", "*.csv"))
+    for workbook in files(root, "enrollment", "*.xlsx"):
+        if not workbook.name.startswith("~$"):
+            rows = openpyxl.load_workbook(workbook, read_only=True).active.iter_rows(values_only=True)
+            registry += "".join(str(row) for row in rows)
+    merchants = set(result.rows["merchant_id"])
+    assert sum(m in registry for m in merchants) >= 0.9 * len(merchants)
+    # landed last, nothing else touched
+    after = snapshot(root)
+    relative = path.relative_to(root).as_posix()
+    assert {p: v for p, v in after.items() if p != relative} == before
+    assert after[relative][1] > max(mtime for _, mtime, _ in before.values())
+
+
+def test_new_day_is_deterministic_and_idempotent(new_day, tmp_path):
+    root, _, path = new_day
+    first = snapshot(root)
+    assert write_new_gobiz_day(root, scale=1, seed=42) == path
+    assert snapshot(root) == first                          # same bytes, same mtime, not rewritten
+    elsewhere = write_new_gobiz_day(tmp_path / "empty", scale=1, seed=42)
+    assert elsewhere.read_bytes() == path.read_bytes()
+    assert write_new_gobiz_day(tmp_path / "seed7", scale=1, seed=7).read_bytes() != path.read_bytes()
+
+
+def test_cli_writes_the_new_day(tmp_path, monkeypatch, capsys):
+    from orchestration.cli import main
+
+    monkeypatch.setenv("UMKM_LANDING_DIR", str(tmp_path))
+    assert main(["demo", "--scale", "1", "--seed", "42", "--new-day"]) == 0
+    assert [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()] == [
+        "gofood/gobiz_jateng_transactions_20220101_20220101.csv"]
+    assert "transactions" in capsys.readouterr().out

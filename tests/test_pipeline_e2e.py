@@ -216,8 +216,8 @@ def test_no_personal_data_outside_raw(pipeline):
             assert not [n for n in needles if n in text], f"personal data in {schema}.{table}"
     finally:
         con.close()
-    serving_files = list((pipeline / "serving").iterdir())
-    assert {p.name for p in serving_files} >= {"marts.duckdb", "fct_orders.parquet", "dim_umkm.parquet"}
+    serving_files = [*(pipeline / "serving").iterdir(), *(pipeline / "serving" / "fct_orders").iterdir()]
+    assert {p.name for p in serving_files} >= {"marts.duckdb", "fct_orders", "dim_umkm.parquet"}
     for path in serving_files:
         con = duckdb.connect()
         text = str(con.execute(f"select * from '{path}'").fetchall()) if path.suffix == ".parquet" else ""

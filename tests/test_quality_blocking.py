@@ -5,6 +5,8 @@ thousands (read as units: Rp 100 for Rp 100.000) lands. The blocking GX check on
 raw/gofood_transactions fails with the reason and samples in its metadata, dbt and the serving
 copy do not run (the marts keep their last good state), `umkm run` exits non-zero naming the
 check. A corrected re-export of the same file replaces its rows and the next run recovers.
+The raw checks look only at file versions not yet checked (the watermark in the warehouse):
+the new report's rows, not the September ones, and again next run while it stays blocked.
 """
 
 import json
@@ -89,6 +91,22 @@ def program_turnover(root: Path) -> Decimal:
         con.close()
 
 
+def checked_versions(root: Path) -> set[tuple[str, str]]:
+    """The watermark: (landing_path, relation) of the file versions whose checks passed."""
+    con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
+    try:
+        return set(con.execute("select landing_path, relation from quality.checked_versions").fetchall())
+    finally:
+        con.close()
+
+
+def check_evaluation(asset_path: list[str], check_name: str = "gx_error_expectations"):
+    _, evaluations = last_run_events(dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+    return next(e.event_specific_data for e in evaluations
+                if e.event_specific_data.check_name == check_name
+                and e.event_specific_data.asset_key == dg.AssetKey(asset_path))
+
+
 def last_run_events(event_type: dg.DagsterEventType):
     instance = dg.DagsterInstance.get()
     run = instance.get_runs(limit=1)[0]
@@ -99,6 +117,7 @@ def test_bad_feed_blocks_marts_and_a_fixed_file_recovers(root, capsys):
     assert main(["run"]) == 0
     assert program_turnover(root) == Decimal("1350000.00")
     good_serving, good_marts = serving_rows(root), warehouse_marts(root)
+    assert ("gofood/gobiz_2021-09.csv", "raw.gofood_transactions") in checked_versions(root)
     capsys.readouterr()
 
     # The October report arrives with amounts in thousands: 100 means Rp 100.000.
@@ -118,7 +137,10 @@ def test_bad_feed_blocks_marts_and_a_fixed_file_recovers(root, capsys):
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
     failures = evaluation.metadata["failures_json"].value
     [amount] = [f for f in failures if f["expectation"] == "expect_column_values_to_be_between(amount)"]
-    assert amount["unexpected_count"] == 3 and amount["rows"] == 5
+    # only the new report's 3 rows were validated, not the 2 checked September ones
+    assert amount["unexpected_count"] == 3 and amount["rows"] == 3
+    assert evaluation.metadata["scope"].value == "rows of 1 file version(s) not yet checked"
+    assert (BAD_PATH, "raw.gofood_transactions") not in checked_versions(root)
     assert set(amount["sample_values"]) == {"100", "45", "70"}
     assert all(BAD_PATH in row for row in amount["sample_rows"])
     assert evaluation.metadata["unexpected_rows"].value == 3
@@ -136,9 +158,13 @@ def test_bad_feed_blocks_marts_and_a_fixed_file_recovers(root, capsys):
     assert serving_rows(root) == good_serving
     assert warehouse_marts(root) == good_marts
 
-    # Re-running without a fix stays blocked: the bad rows are still the current version.
+    # Re-running without a fix stays blocked: the bad version is still unchecked, so it is
+    # validated again (the watermark did not move past it).
     assert main(["run"]) == 1
     assert serving_rows(root) == good_serving
+    evaluation = check_evaluation(["raw", "gofood_transactions"])
+    assert not evaluation.passed and evaluation.metadata["rows_validated"].value == 3
+    assert (BAD_PATH, "raw.gofood_transactions") not in checked_versions(root)
     capsys.readouterr()
 
     # The corrected re-export replaces the file's rows; the next run builds and publishes.
@@ -150,6 +176,14 @@ def test_bad_feed_blocks_marts_and_a_fixed_file_recovers(root, capsys):
                  if e.event_specific_data.check_name == "gx_error_expectations"]
     assert len(gx_errors) == 14 and all(e.passed for e in gx_errors)
     assert (root / "docs" / "gx" / "index.html").exists()
+    assert (BAD_PATH, "raw.gofood_transactions") in checked_versions(root)
+    assert check_evaluation(["raw", "gofood_transactions"]).metadata["rows_validated"].value == 3
+
+    # Nothing new: the row rules have nothing to look at; the marts stay as they are.
+    assert main(["run"]) == 0
+    assert check_evaluation(["raw", "gofood_transactions"]).metadata["rows_validated"].value == 0
+    assert check_evaluation(["marts", "fct_orders"]).metadata["rows_validated"].value == 0
+    assert program_turnover(root) == Decimal("1565000.00")
 
 
 def test_a_failing_mart_check_keeps_the_serving_copy(root):

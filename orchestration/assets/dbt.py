@@ -52,8 +52,20 @@ class UmkmDbtTranslator(DagsterDbtTranslator):
         return spec
 
 
+class DbtBuildConfig(dg.Config):
+    """`full_refresh`: rebuild every incremental model from scratch instead of what changed."""
+
+    full_refresh: bool = False
+
+
 @dbt_assets(manifest=prepare_manifest(), project=dbt_project,
             dagster_dbt_translator=UmkmDbtTranslator(), pool=WAREHOUSE_POOL)
-def umkm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """Seeds, staging, intermediate and marts, with their dbt tests, in one `dbt build`."""
-    yield from dbt.cli(["build"], context=context).stream()
+def umkm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+    """Seeds, staging, intermediate and marts, with their dbt tests, in one `dbt build`.
+
+    The build is incremental (dbt_project/macros/incremental/): it recomputes what the file
+    versions loaded since the last build touch, and rebuilds in full by itself when it cannot
+    trust its state (first build, changed models or seeds, a failed test in the last build).
+    """
+    args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
+    yield from dbt.cli(args, context=context).stream()

@@ -17,10 +17,19 @@ MARTS = ["dim_region", "dim_program", "dim_umkm", "fct_orders", "mart_impact_sum
           group_name="serving", kinds={"duckdb", "parquet"}, owners=["team:data-platform"],
           pool=WAREHOUSE_POOL)
 def serving_marts(context: dg.AssetExecutionContext, umkm: UmkmSettings) -> dg.MaterializeResult:
-    """marts.duckdb and <mart>.parquet in UMKM_SERVING_DIR, replaced atomically."""
-    counts = publish_marts(umkm.warehouse, umkm.serving)
+    """marts.duckdb, <mart>.parquet and fct_orders/<month>.parquet in UMKM_SERVING_DIR, replaced
+    atomically; only the order dates and months of fct_orders that changed are rewritten."""
+    publication = publish_marts(umkm.warehouse, umkm.serving)
+    context.log.info(f"published {publication.version}: marts.duckdb {publication.duckdb_mode} "
+                     f"({publication.days_changed} order dates replaced), fct_orders months written "
+                     f"{', '.join(publication.months_written) or 'none'}, {publication.months_linked} linked")
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(umkm.serving / SERVING_DB)),
-        "dagster/row_count": sum(counts.values()),
-        **{f"rows_{table}": count for table, count in counts.items()},
+        "version": publication.version,
+        "dagster/row_count": sum(publication.counts.values()),
+        "marts_duckdb": publication.duckdb_mode,
+        "order_dates_replaced": publication.days_changed,
+        "fct_orders_months_written": len(publication.months_written),
+        "fct_orders_months_linked": publication.months_linked,
+        **{f"rows_{table}": count for table, count in publication.counts.items()},
     })

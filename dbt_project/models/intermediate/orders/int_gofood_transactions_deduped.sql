@@ -1,10 +1,20 @@
 -- One row per GoBiz Transaction ID: the latest landed version wins (a re-run report may
--- carry a newer status, e.g. pending -> settlement).
+-- carry a newer status, e.g. pending -> settlement). Incremental: a build recomputes the
+-- transactions of int_orders_changed from all their loaded rows (macros/incremental/).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='recompute',
+    on_schema_change='sync_all_columns',
+    meta={'incremental': {'sources': ['gofood'], 'recompute': {'by': 'order', 'platform': 'gofood'}}},
+    post_hook="{{ record_incremental_state() }}",
+) }}
+-- depends_on: {{ ref('int_orders_changed') }}
 with
 
 transactions as (
 
     select * from {{ ref('stg_gobiz__transactions') }}
+    {{ recompute_filter(incremental_plan(), 'transaction_id', 'gofood') }}
 
 ),
 

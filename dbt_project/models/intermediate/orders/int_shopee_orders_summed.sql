@@ -3,12 +3,22 @@
 -- version winning; then line turnover = price_after_discount x (quantity - returned_quantity)
 -- is summed per order. Order-level amounts (order_total_payment) repeat on every line and
 -- are never summed: the order keeps the value of its latest version. Status and timestamps
--- come from the order's latest landed line (data contract 2.4).
+-- come from the order's latest landed line (data contract 2.4). Incremental: a build
+-- recomputes the orders of int_orders_changed from all their loaded lines (macros/incremental/).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='recompute',
+    on_schema_change='sync_all_columns',
+    meta={'incremental': {'sources': ['shopee'], 'recompute': {'by': 'order', 'platform': 'shopee'}}},
+    post_hook="{{ record_incremental_state() }}",
+) }}
+-- depends_on: {{ ref('int_orders_changed') }}
 with
 
 lines as (
 
     select * from {{ ref('stg_shopee__order_lines') }}
+    {{ recompute_filter(incremental_plan(), 'order_id', 'shopee') }}
 
 ),
 

@@ -1,10 +1,20 @@
 -- One row per UVO id_transaksi (latest landed version wins), its amount converted to IDR
--- with the monthly rate of the month of the transaction's WIB date.
+-- with the monthly rate of the month of the transaction's WIB date. Incremental: a build
+-- recomputes the transactions of int_orders_changed (macros/incremental/).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='recompute',
+    on_schema_change='sync_all_columns',
+    meta={'incremental': {'sources': ['uvo'], 'recompute': {'by': 'order', 'platform': 'uvo'}}},
+    post_hook="{{ record_incremental_state() }}",
+) }}
+-- depends_on: {{ ref('int_orders_changed') }}
 with
 
 transactions as (
 
     select * from {{ ref('stg_uvo__transactions') }}
+    {{ recompute_filter(incremental_plan(), 'transaction_id', 'uvo') }}
 
 ),
 

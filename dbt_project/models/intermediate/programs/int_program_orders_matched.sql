@@ -1,7 +1,16 @@
 -- Program turnover (data contract section 3): one row per (program, counted order) where the
 -- order's merchant is enrolled in the program, the order is on the program's platform (and
 -- GoBiz feature, where the program sets one), dated inside [start_date, end_date] and on or
--- after the UMKM's joined_date.
+-- after the UMKM's joined_date. Incremental: a build recomputes the orders of
+-- int_orders_changed (macros/incremental/).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='recompute',
+    on_schema_change='sync_all_columns',
+    meta={'incremental': {'sources': ['gofood', 'shopee', 'uvo', 'enrollment'], 'recompute': {'by': 'order'}}},
+    post_hook="{{ record_incremental_state() }}",
+) }}
+-- depends_on: {{ ref('int_orders_changed') }}
 with
 
 programs as (
@@ -18,8 +27,9 @@ enrollments as (
 
 orders as (
 
-    select * from {{ ref('int_orders_unioned') }}
-    where is_counted
+    {%- set plan = incremental_plan() %}
+    select * from {{ ref('fct_orders') if plan.mode != 'changed' else changed_rows('fct_orders') }}
+    {{ 'where 1 = 0' if plan.mode == 'none' }}
 
 )
 
@@ -47,7 +57,8 @@ inner join programs
 inner join orders
     on orders.platform = programs.platform
    and orders.platform_merchant_id = enrollments.platform_merchant_id
-where (programs.feature is null or lower(orders.feature) = lower(programs.feature))
+where orders.is_counted
+  and (programs.feature is null or lower(orders.feature) = lower(programs.feature))
   and orders.order_date >= programs.start_date
   and orders.order_date <= programs.end_date
   and orders.order_date >= enrollments.joined_date

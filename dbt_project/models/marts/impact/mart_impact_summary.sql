@@ -1,5 +1,14 @@
 -- Survey results per wave, region, sector and scale. Respondents are the deduplicated,
 -- approved submissions; constraints, turnover and workers are counted among impacted UMKM only.
+-- Rebuilt in full when a survey export arrives, kept as is otherwise (macros/incremental/).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='recompute',
+    on_schema_change='fail',
+    meta={'incremental': {'sources': ['survey']}},
+    post_hook="{{ record_incremental_state() }}",
+) }}
+-- depends_on: {{ ref('int_orders_changed') }}
 {%- set constraints = ['marketing', 'capital', 'raw_materials', 'distribution', 'production',
                        'labour', 'other'] %}
 with
@@ -7,6 +16,7 @@ with
 survey as (
 
     select * from {{ ref('int_survey_submissions_deduped') }}
+    {{ recompute_filter(incremental_plan()) }}
 
 ),
 

@@ -1,5 +1,6 @@
 -- One row per program of dim_program (programs without orders included, with zeros):
 -- enrolled and active UMKM, program orders and turnover, foreign buyers, first/last order date.
+-- A table rebuilt every build, from the small per-UMKM-month sums (not from every program order).
 with
 
 programs as (
@@ -18,18 +19,27 @@ enrolled as (
 
 ),
 
+program_umkm_months as (
+
+    select
+        *,
+        coalesce(buyer_country <> 'ID', false) as is_foreign_buyer
+    from {{ ref('int_program_orders_summed') }}
+
+),
+
 program_orders as (
 
     select
         program_id,
         count(distinct umkm_key) as n_active_umkm,
-        count(*) as n_orders,
-        sum(amount_idr) as turnover_idr,
-        sum(case when is_foreign_buyer then amount_idr else 0 end) as turnover_foreign_idr,
+        sum(n_orders) as n_orders,
+        sum(turnover_idr) as turnover_idr,
+        sum(case when is_foreign_buyer then turnover_idr else 0 end) as turnover_foreign_idr,
         count(distinct case when is_foreign_buyer then buyer_country end) as n_buyer_countries,
-        min(order_date) as first_order_date,
-        max(order_date) as last_order_date
-    from {{ ref('int_program_orders_matched') }}
+        min(first_order_date) as first_order_date,
+        max(last_order_date) as last_order_date
+    from program_umkm_months
     group by program_id
 
 )

@@ -1,10 +1,29 @@
 -- Program turnover per month, program, region and sector (region and sector of the UMKM,
 -- from dim_umkm). Only program turnover as the data contract (section 3) defines it.
+-- Incremental: a build recomputes the months of its changed orders; all months when dim_umkm
+-- was rebuilt (a survey or registry file arrived: any UMKM may have moved region or sector).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='recompute',
+    on_schema_change='fail',
+    meta={'incremental': {'sources': ['gofood', 'shopee', 'uvo', 'enrollment'],
+                          'recompute': {'by': 'month', 'column': 'month'},
+                          'full_when_rebuilt': ['dim_umkm']}},
+    post_hook="{{ record_incremental_state() }}",
+) }}
+-- depends_on: {{ ref('int_orders_changed') }}
+-- depends_on: {{ ref('fct_orders') }}
+{%- set plan = incremental_plan() %}
 with
 
-program_orders as (
+program_umkm_months as (
 
-    select * from {{ ref('int_program_orders_matched') }}
+    select * from {{ ref('int_program_orders_summed') }}
+    {%- if plan.mode == 'changed' %}
+    where {{ recompute_predicate({'by': 'month', 'column': 'order_month'}) }}
+    {%- elif plan.mode == 'none' %}
+    where 1 = 0
+    {%- endif %}
 
 ),
 
@@ -17,20 +36,20 @@ umkm as (
 summed as (
 
     select
-        program_orders.order_month as month,
-        program_orders.program_id,
+        program_umkm_months.order_month as month,
+        program_umkm_months.program_id,
         umkm.region_code,
         umkm.sector_code,
-        count(distinct program_orders.umkm_key) as n_active_umkm,
-        count(*) as n_orders,
-        sum(program_orders.amount_idr) as turnover_idr,
-        sum(case when program_orders.is_foreign_buyer then program_orders.amount_idr else 0 end)
-            as turnover_foreign_idr
+        count(distinct program_umkm_months.umkm_key) as n_active_umkm,
+        sum(program_umkm_months.n_orders) as n_orders,
+        sum(program_umkm_months.turnover_idr) as turnover_idr,
+        sum(case when coalesce(program_umkm_months.buyer_country <> 'ID', false)
+                 then program_umkm_months.turnover_idr else 0 end) as turnover_foreign_idr
 
-    from program_orders
+    from program_umkm_months
     left join umkm
-        on program_orders.umkm_key = umkm.umkm_key
-    group by program_orders.order_month, program_orders.program_id, umkm.region_code, umkm.sector_code
+        on program_umkm_months.umkm_key = umkm.umkm_key
+    group by program_umkm_months.order_month, program_umkm_months.program_id, umkm.region_code, umkm.sector_code
 
 )
 
