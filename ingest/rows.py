@@ -1,8 +1,7 @@
 """Turn a Table of cells into typed rows and rejected rows, column by column.
 
-Columns are parsed whole (`ingest.vectorised`): the plain shapes in Arrow kernels, the rest
-once per distinct value by the cell parsers. Typed columns are Arrow arrays and the loaded
-rows an Arrow table, so nothing is converted value by value on the way to DuckDB.
+Each column is converted once per distinct value (`pd.factorize`), so a file of a million
+rows with a few thousand distinct amounts costs a few thousand parser calls, not a million.
 A row's first failing cell decides its reason code; the rest of the file goes on.
 """
 
@@ -14,29 +13,23 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from ingest.readers import QuarantineError, Table, header_key
-from ingest.vectorised import TEXT, ColumnParser, parse_column
+from ingest.values import CellError, clean_text
 
 REJECT_COLUMNS = ["row_number", "reason_code", "reason", "row_text"]
 
 
 @dataclass
 class ParseResult:
-    table: pa.Table                    # typed columns of the raw table, plus row_number
+    rows: pd.DataFrame                 # typed columns of the raw table, plus row_number
     rejects: pd.DataFrame              # REJECT_COLUMNS
     rows_read: int
     notes: list[str] = field(default_factory=list)
 
     @property
-    def rows(self) -> pd.DataFrame:
-        """The loaded rows as a DataFrame (for people and tests; the loader uses `table`)."""
-        return self.table.to_pandas()
-
-    @property
     def rows_loaded(self) -> int:
-        return self.table.num_rows
+        return len(self.rows)
 
     @property
     def rows_rejected(self) -> int:
@@ -73,9 +66,9 @@ class RowBuilder:
         self.table = table
         self.columns = columns
         size = len(table.frame)
-        self.failed = np.zeros(size, dtype=bool)
         self.error_code = np.full(size, None, dtype=object)
         self.error_reason = np.full(size, None, dtype=object)
+        self.out: dict[str, object] = {}
         self._flagged_headers: set[str] = set()
         for row, (code, reason) in table.row_flags.items():   # the reader's findings come first
             self._fail_one(row, code, reason)
@@ -94,66 +87,66 @@ class RowBuilder:
                 self._fail_one(row, code, f"column '{name}': {reason}")
         return self.table.frame[header].to_numpy(dtype=object)
 
-    def convert(self, name: str, parser: ColumnParser | Callable, cells: np.ndarray | None = None) -> pa.Array:
+    def convert(self, name: str, parser: Callable, cells: np.ndarray | None = None) -> np.ndarray:
         """Parse every cell of a column; failing rows get the parser's reason code."""
         cells = self.cells(name) if cells is None else cells
-        values, bad_rows, errors = parse_column(parser, cells)
-        for row, error in zip(bad_rows, errors):
+        codes, uniques = pd.factorize(cells, use_na_sentinel=False)
+        parsed = np.empty(len(uniques), dtype=object)
+        failed = np.full(len(uniques), None, dtype=object)
+        for index, value in enumerate(uniques):
+            try:
+                parsed[index] = parser(value)
+            except CellError as error:
+                failed[index] = error
+        errors = failed[codes]
+        bad = np.flatnonzero(pd.notna(errors))
+        for row in bad:
+            error = errors[row]
             detail = f" ({_shorten(error.detail, 120)})" if error.detail else ""
             self._fail_one(row, error.code, f"column '{name}': {error.code.replace('_', ' ')}{detail}")
-        return values
+        return parsed[codes]
 
-    def text(self, name: str) -> pa.Array:
-        return self.convert(name, TEXT)
+    def text(self, name: str) -> np.ndarray:
+        return self.convert(name, clean_text)
 
-    def require(self, name: str, values: pa.Array, code: str = "missing_value") -> None:
-        """Rows where `values` is null are rejected: the contract needs this column."""
-        self.reject(_is_null(values), code, f"column '{name}' is empty")
+    def require(self, name: str, values: np.ndarray, code: str = "missing_value") -> None:
+        """Rows where `values` is None are rejected: the contract needs this column."""
+        self.reject(pd.isna(values), code, f"column '{name}' is empty")
 
-    def reject_duplicates(self, label: str, *keys: pa.Array) -> None:
+    def reject_duplicates(self, label: str, *keys: np.ndarray) -> None:
         """Reject rows whose key repeats an earlier accepted row of this file (`duplicate_id`).
 
         The file's first row with a key is kept; the later ones would be counted twice or
         silently override it. Rows already rejected, or with an empty key, take no part.
         """
-        keys = [key if isinstance(key, pa.Array) else pa.array(key) for key in keys]
-        present = np.logical_and.reduce([~_is_null(key) for key in keys])
-        positions = np.flatnonzero(~self.failed & present)
+        present = np.logical_and.reduce([pd.notna(key) for key in keys])
+        positions = np.flatnonzero(pd.isna(self.error_code) & present)
         if len(positions) < 2:
             return
-        codes = np.zeros(len(positions), dtype=np.int64)
-        for key in keys:   # one code per distinct key tuple
-            encoded = key.take(pa.array(positions)).dictionary_encode()
-            codes = codes * len(encoded.dictionary) + encoded.indices.to_numpy(zero_copy_only=False)
-            codes = np.unique(codes, return_inverse=True)[1].reshape(-1)
-        _, first_index, inverse = np.unique(codes, return_index=True, return_inverse=True)
-        first_position = positions[first_index[inverse.reshape(-1)]]
+        values = keys[0][positions] if len(keys) == 1 else \
+            pd.Series(list(zip(*(key[positions] for key in keys))), dtype=object).to_numpy()
+        codes, _ = pd.factorize(values)               # codes in order of first appearance
+        _, first_index = np.unique(codes, return_index=True)
+        first_position = positions[first_index[codes]]
         later = positions != first_position
         for position, first in zip(positions[later], first_position[later]):
             self._fail_one(position, "duplicate_id",
                            f"{label} repeats row {self.table.row_numbers[first]} of this file")
 
     def reject(self, mask: np.ndarray, code: str, reason: str) -> None:
-        fresh = np.asarray(mask, dtype=bool) & ~self.failed   # the first problem of a row is its reason
-        self.failed |= fresh
-        self.error_code[fresh] = code
-        self.error_reason[fresh] = reason
+        for row in np.flatnonzero(mask):
+            self._fail_one(row, code, reason)
 
     def _fail_one(self, row: int, code: str, reason: str) -> None:
-        if not self.failed[row]:
-            self.failed[row] = True
+        if self.error_code[row] is None:  # the first problem of a row is its reason
             self.error_code[row] = code
             self.error_reason[row] = reason
 
-    def result(self, columns: dict[str, pa.Array | np.ndarray]) -> ParseResult:
+    def result(self, columns: dict[str, object]) -> ParseResult:
         """Split into loaded rows (typed `columns`) and rejected rows (original cells)."""
-        arrays = {"row_number": pa.array(self.table.row_numbers, pa.int32())}
-        arrays |= {name: values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values)
-                   for name, values in columns.items()}
-        rows = pa.table(arrays)
-        if self.failed.any():
-            rows = rows.filter(pa.array(~self.failed))
-        bad_positions = np.flatnonzero(self.failed)
+        ok = pd.isna(self.error_code)
+        rows = pd.DataFrame({"row_number": self.table.row_numbers, **columns})[ok]
+        bad_positions = np.flatnonzero(~ok)
         original = self.table.frame.iloc[bad_positions]
         rejects = pd.DataFrame({
             "row_number": self.table.row_numbers[bad_positions],
@@ -162,13 +155,7 @@ class RowBuilder:
             "row_text": [self.table.row_texts.get(int(p)) or _row_json(record)
                          for p, record in zip(bad_positions, original.to_dict("records"))],
         }, columns=REJECT_COLUMNS)
-        return ParseResult(rows, rejects, len(self), list(self.table.notes))
-
-
-def _is_null(values) -> np.ndarray:
-    if isinstance(values, (pa.Array, pa.ChunkedArray)):
-        return values.is_null().to_numpy(zero_copy_only=False)
-    return pd.isna(values)
+        return ParseResult(rows.reset_index(drop=True), rejects, len(self), list(self.table.notes))
 
 
 def _row_json(record: dict) -> str:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from ingest.reference import load_reference
 from ingest.rows import ParseResult, RowBuilder, resolve_columns
 from ingest.sources.common import identifiers, read_cells, region_codes, require_one_of
-from ingest.values import CellError, clean_text
-from ingest.vectorised import DATE
+from ingest.values import CellError, clean_text, parse_date
 
 REQUIRED = ["program_id", "nama_usaha", "sektor_usaha", "platform_merchant_id", "tanggal_bergabung"]
 OPTIONAL = ["nik_pemilik", "nib", "kode_kabkota", "kabupaten_kota"]
@@ -33,7 +32,7 @@ def parse(data: bytes, landing_path: str) -> ParseResult:
     sector = rows.convert("sektor_usaha", reference.sector_code)
     merchant = rows.text("platform_merchant_id")
     rows.require("platform_merchant_id", merchant)
-    joined = rows.convert("tanggal_bergabung", DATE)
+    joined = rows.convert("tanggal_bergabung", parse_date)
     rows.require("tanggal_bergabung", joined)
     business = rows.text("nama_usaha")
     rows.require("nama_usaha", business)

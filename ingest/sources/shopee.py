@@ -10,13 +10,11 @@ from pathlib import PurePosixPath
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from ingest.readers import QuarantineError
 from ingest.rows import ParseResult, RowBuilder, resolve_columns
 from ingest.sources.common import read_cells, wib_dates
-from ingest.vectorised import COUNT, MONEY, TIMESTAMP_WIB, cents_of, decimals_from_cents
+from ingest.values import parse_count, parse_money, parse_timestamp_utc
 
 REQUIRED = ["No. Pesanan", "Status Pesanan", "Waktu Pesanan Dibuat", "Jumlah"]
 OPTIONAL = ["Waktu Pesanan Selesai", "Nama Produk", "Nomor Referensi SKU", "Nama Variasi",
@@ -51,29 +49,30 @@ def parse(data: bytes, landing_path: str) -> ParseResult:
     rows.require("No. Pesanan", order_id)
     status = rows.text("Status Pesanan")
     rows.require("Status Pesanan", status)
-    created = rows.convert("Waktu Pesanan Dibuat", TIMESTAMP_WIB)  # local WIB times
+    created = rows.convert("Waktu Pesanan Dibuat", parse_timestamp_utc)  # local WIB times
     rows.require("Waktu Pesanan Dibuat", created)
-    quantity = rows.convert("Jumlah", COUNT)
+    quantity = rows.convert("Jumlah", parse_count)
     rows.require("Jumlah", quantity)
-    returned = rows.convert("Returned quantity", COUNT).fill_null(0)
-    rows.reject(pc.greater(returned, quantity.fill_null(0)).to_numpy(zero_copy_only=False), "invalid_quantity",
+    returned = rows.convert("Returned quantity", parse_count)
+    returned = np.where(pd.isna(returned), 0, returned)
+    rows.reject(returned > np.where(pd.isna(quantity), 0, quantity), "invalid_quantity",
                 "column 'Returned quantity': more units returned than ordered")
     price = _line_price(rows, found, quantity)
     total_header = "Total Pembayaran" if "Total Pembayaran" in found else "Dibayar Pembeli"
     columns = {
-        "shop_id": pa.repeat(pa.scalar(shop_id), len(rows)),
-        "layout": pa.repeat(pa.scalar(layout), len(rows)),
+        "shop_id": np.full(len(rows), shop_id, dtype=object),
+        "layout": np.full(len(rows), layout, dtype=object),
         "order_id": order_id,
         "order_status": status,
         "order_created_ts_utc": created,
         "order_created_date_wib": wib_dates(created),
-        "order_completed_ts_utc": rows.convert("Waktu Pesanan Selesai", TIMESTAMP_WIB),
+        "order_completed_ts_utc": rows.convert("Waktu Pesanan Selesai", parse_timestamp_utc),
         "sku_ref": _key_text(rows, "Nomor Referensi SKU"),
         "variation_name": _key_text(rows, "Nama Variasi"),
         "price_after_discount": price,
         "quantity": quantity,
         "returned_quantity": returned,
-        "order_total_payment": rows.convert(total_header, MONEY),
+        "order_total_payment": rows.convert(total_header, parse_money),
         "extra_columns": _extra_columns_json(table.frame, set(found.values())),
     }
     columns |= {name: rows.text(header) for name, header in TEXT_COLUMNS.items()}
@@ -82,25 +81,25 @@ def parse(data: bytes, landing_path: str) -> ParseResult:
     return rows.result(columns)
 
 
-def _line_price(rows: RowBuilder, found: dict, quantity: pa.Array) -> pa.Array:
+def _line_price(rows: RowBuilder, found: dict, quantity: np.ndarray) -> np.ndarray:
     """Unit price after discount; the older layout may give only the line total."""
     if "Harga Setelah Diskon" in found:
-        price = rows.convert("Harga Setelah Diskon", MONEY)
+        price = rows.convert("Harga Setelah Diskon", parse_money)
         rows.require("Harga Setelah Diskon", price)
         return price
-    line_total = rows.convert("Total Harga Produk", MONEY)
+    line_total = rows.convert("Total Harga Produk", parse_money)
     rows.require("Total Harga Produk", line_total)
-    # total / quantity rounded half-even to cents, in whole cents (as Decimal's quantize does)
-    total, qty = cents_of(line_total), quantity.fill_null(0).to_numpy(zero_copy_only=False)
-    known = ~line_total.is_null().to_numpy(zero_copy_only=False) & (qty > 0)
-    whole, rest = np.divmod(total, np.where(known, qty, 1))
-    up = (2 * rest > qty) | ((2 * rest == qty) & (whole % 2 == 1))
-    return decimals_from_cents(np.where(known, whole + up, 0), known)
+    price = np.full(len(rows), None, dtype=object)
+    for i, (total, qty) in enumerate(zip(line_total, quantity)):
+        if total is not None and qty:
+            price[i] = (total / qty).quantize(total)
+    return price
 
 
-def _key_text(rows: RowBuilder, name: str) -> pa.Array:
+def _key_text(rows: RowBuilder, name: str) -> np.ndarray:
     """Part of the line grain: an absent SKU or variation is '' so the key is never null."""
-    return rows.text(name).fill_null("")
+    values = rows.text(name)
+    return np.where(pd.isna(values), "", values)
 
 
 def _extra_columns_json(frame: pd.DataFrame, mapped: set[str]) -> np.ndarray:

@@ -8,7 +8,7 @@ when a layout lacks it.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 import numpy as np
 import pandas as pd
@@ -17,8 +17,7 @@ from ingest.reference import load_reference
 from ingest.rows import ParseResult, RowBuilder, resolve_columns
 from ingest.sources.common import (choice, identifiers, read_cells, region_codes, require_one_of,
                                    wib_dates)
-from ingest.values import CellError, clean_text
-from ingest.vectorised import COUNT, MONEY, TIMESTAMP_UTC, TIMESTAMP_WIB
+from ingest.values import (CellError, clean_text, parse_count, parse_money, parse_timestamp_utc)
 
 REQUIRED = ["periode_survei", "nama_usaha", "sektor_usaha", "terdampak_covid", "_submission_time"]
 OPTIONAL = ["start", "end", "nik_pemilik", "nama_pemilik", "no_hp", "nib", "kode_kabkota",
@@ -58,7 +57,7 @@ def parse(data: bytes, landing_path: str) -> ParseResult:
     impacted = rows.convert("terdampak_covid", choice(YES_NO))
     rows.require("terdampak_covid", impacted)
     # Kobo writes _submission_time in UTC without a zone; start/end carry their offset.
-    submitted = rows.convert("_submission_time", TIMESTAMP_UTC)
+    submitted = rows.convert("_submission_time", lambda v: parse_timestamp_utc(v, timezone.utc))
     rows.require("_submission_time", submitted)
     business = rows.text("nama_usaha")
     rows.require("nama_usaha", business)
@@ -66,8 +65,8 @@ def parse(data: bytes, landing_path: str) -> ParseResult:
         "submission_id": rows.text("_id"),
         "submission_uuid": rows.text("_uuid"),
         "survey_period": period,
-        "started_at_utc": rows.convert("start", TIMESTAMP_WIB),
-        "ended_at_utc": rows.convert("end", TIMESTAMP_WIB),
+        "started_at_utc": rows.convert("start", parse_timestamp_utc),
+        "ended_at_utc": rows.convert("end", parse_timestamp_utc),
         "submitted_at_utc": submitted,
         "submitted_date_wib": wib_dates(submitted),
         "nik": nik,
@@ -82,10 +81,10 @@ def parse(data: bytes, landing_path: str) -> ParseResult:
         "primary_constraint_code": rows.convert("kendala_utama", reference.constraint_code),
         "constraint_codes": rows.convert("kendala", _multi(reference.constraint_code),
                                          cells=_select_multiple(table.frame, found, "kendala")),
-        "turnover_before_idr": rows.convert("omzet_sebelum", MONEY),
-        "turnover_after_idr": rows.convert("omzet_sesudah", MONEY),
-        "workers_before": rows.convert("tenaga_kerja_sebelum", COUNT),
-        "workers_after": rows.convert("tenaga_kerja_sesudah", COUNT),
+        "turnover_before_idr": rows.convert("omzet_sebelum", parse_money),
+        "turnover_after_idr": rows.convert("omzet_sesudah", parse_money),
+        "workers_before": rows.convert("tenaga_kerja_sebelum", parse_count),
+        "workers_after": rows.convert("tenaga_kerja_sesudah", parse_count),
         "digital_platforms": rows.convert("platform_digital", _multi(lambda v: v.lower()),
                                           cells=_select_multiple(table.frame, found, "platform_digital")),
         "validation_status": rows.text("_validation_status"),
