@@ -8,7 +8,8 @@ In one run on this machine, for the largest scale given:
   2. the same marts by one hand-written DuckDB script reading the files (benchmarks/reference_duckdb.py);
   3. the same marts by a straightforward pandas script (benchmarks/reference_pandas.py);
 and for every scale given (history of ~2.5M, 5M and 10M orders by default): a full `umkm run`, then one new
-day's GoBiz report (`umkm demo --new-day`) and the `umkm run` that takes it in.
+day's GoBiz report (`umkm demo --new-day`; the same file, of the largest scale, on every history) and the
+`umkm run` that takes it in.
 Every command runs as its own process; time is wall time, memory the peak RSS of its process tree.
 The marts of 2. and 3. are compared with the pipeline's serving copy. Results: a table on stdout and
 `<work>/results.json`.
@@ -31,12 +32,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.measure import Measured, run_measured  # noqa: E402
+from ingest.demo import BENCHMARK_SCALES, NEW_DAY_FILE  # noqa: E402
 
 BIN = Path(sys.executable).parent
 SALT = "benchmark-salt"
 MARTS = ("mart_impact_summary", "mart_turnover_monthly", "mart_program_summary")
 # history of ~2.5M, 5M and 10M orders (see the README's benchmark section for the counts per scale)
-DEFAULT_SCALES = (100, 200, 400)
+DEFAULT_SCALES = tuple(BENCHMARK_SCALES.values())   # 106, 212, 425: ~2.5M, 5M and 10M orders
 GIB = 1024 ** 3
 
 
@@ -110,8 +112,7 @@ def fresh(work: Path) -> Path:
 def demo_zone(root: Path, scale: int, seed: int) -> tuple[Path, Measured]:
     """The demo writes only files whose bytes differ, so a zone kept from an earlier run is reused quickly."""
     zone = root / f"landing-scale{scale}"
-    for stale in zone.glob("gofood/**/*new_day*"):   # a new-day file from an earlier run
-        stale.unlink()
+    (zone / NEW_DAY_FILE).unlink(missing_ok=True)   # the new day of an earlier run
     env = {**os.environ, "UMKM_LANDING_DIR": str(zone)}
     measured = run_measured([str(BIN / "umkm"), "demo", "--scale", str(scale), "--seed", str(seed)],
                             env=env, cwd=root, log=root / f"demo-scale{scale}.log")
@@ -136,8 +137,13 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--work", type=Path, default=Path("/tmp/umkm-bench"), help="where zones and warehouses go")
     parser.add_argument("--skip-pandas", action="store_true", help="leave out the (slow) pandas script")
+    parser.add_argument("--skip-references", action="store_true", help="leave out both reference scripts")
+    parser.add_argument("--new-day-scale", type=int, default=None,
+                        help="the scale whose new day lands on every history (default: the largest scale, "
+                             "so every history gets the same file)")
     args = parser.parse_args(argv)
     scales = sorted(int(s) for s in args.scales.split(","))
+    new_day_scale = args.new_day_scale or scales[-1]
     root = args.work.resolve()
     root.mkdir(parents=True, exist_ok=True)
     results = {"machine": machine(), "started": datetime.now(timezone.utc).isoformat(), "scales": {}}
@@ -155,7 +161,7 @@ def main(argv=None) -> int:
         entry = {"demo_seconds": generated.seconds, "zone_bytes": zone_bytes(zone), **counts,
                  "full_run": vars(full)}
 
-        if scale == scales[-1]:   # the comparison runs on the benchmark zone only
+        if scale == scales[-1] and not args.skip_references:   # the comparison runs on the benchmark zone only
             for name, script in (("duckdb", "reference_duckdb.py"), ("pandas", "reference_pandas.py")):
                 if name == "pandas" and args.skip_pandas:
                     continue
@@ -166,12 +172,14 @@ def main(argv=None) -> int:
                 print(f"  {name} script: {measured.seconds:.1f}s, peak {measured.peak_rss_bytes / GIB:.2f} GiB, "
                       f"exit {measured.returncode}, marts equal to the pipeline's: {entry[name]['marts_equal']}")
 
-        new_day = umkm(["demo", "--scale", str(scale), "--seed", str(args.seed), "--new-day"], env, work,
+        # The same day's report on every history (the benchmark scale's: a province's day), so
+        # only the history under it grows.
+        new_day = umkm(["demo", "--scale", str(new_day_scale), "--seed", str(args.seed), "--new-day"], env, work,
                        "new-day-demo.log")
         day = umkm(["run"], env, work, "new-day-run.log")
         after = warehouse_counts(work)
         entry["new_day"] = {**vars(day), "orders_added": after["orders"] - counts["orders"],
-                            "demo_seconds": new_day.seconds}
+                            "demo_seconds": new_day.seconds, "day_of_scale": new_day_scale}
         print(f"  new day: {after['orders'] - counts['orders']:,} orders, umkm run {day.seconds:.1f}s "
               f"({day.seconds / full.seconds:.1%} of this full build)")
         results["scales"][scale] = entry

@@ -8,11 +8,12 @@ a few bad rows of each kind, broken files, duplicate deliveries and temporary fi
 
 Size: every volume grows linearly with `scale`. One scale unit is 2,600 UMKM, ~3,040 survey
 submissions (two waves), 400 program enrollments and 23,600 orders: 20,000 GoBiz transactions,
-3,000 Shopee orders (~4,800 order lines) and 600 UVO transactions. So:
+3,000 Shopee orders (~4,950 order lines) and 600 UVO transactions (the *_PER_SCALE constants). So:
 
-    scale 1    the small demo (`make demo`, the tests): ~310 files, ~30k rows, a few seconds
-    scale 106  ~2.5M orders          scale 212  ~5.0M orders
-    scale 425  the province benchmark: ~10.0M orders, ~1.29M survey submissions, 170k enrollments
+    scale 1    the small demo (`make demo`, the tests): 316 files, ~32k rows, ~10 MB
+    scale 106  2.50M orders, 2,830 files, 0.8 GB          scale 212  5.00M orders, 4,047 files, 1.5 GB
+    scale 425  the province benchmark (BENCHMARK_SCALES): 10.03M orders (8.5M GoBiz, 1.275M Shopee,
+               255k UVO), 1.29M survey submissions, 170k enrollments, 5,847 files, 3.1 GB
 
 How the data is cut into files follows how the office receives it, and so changes with size:
 - GoBiz: below `PROVINCE_SCALE` (a pilot) each merchant-group account downloads its own monthly
@@ -33,7 +34,10 @@ holds the right bytes is not rewritten: running the demo again changes nothing.
 Speed and memory: cells are built column-wise as Arrow string arrays (numbers cast, fixed-width
 text assembled from digit matrices, no Python loop over rows) and a file's bytes are the joined
 cells; only files (or batches of Shopee files) are looped over. GoBiz is generated and written a
-day (pilot: a month) at a time, surveys a region at a time, Shopee a batch of shops at a time.
+day (pilot: a month) at a time, surveys a region at a time, Shopee a batch of shops at a time, so
+memory follows the largest file, not the zone. From `PROVINCE_SCALE` on two processes share the
+sources (same files as one process). xlsx files use shared strings, as Excel's own do, and a fast
+deflate level (files ~20% larger than Excel's).
 """
 
 from __future__ import annotations
@@ -58,7 +62,7 @@ SEEDS_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
 WIB = 7 * 3600                   # Asia/Jakarta, UTC+7, no daylight saving
 DAY = 86400
 XLSX_MAX_ROWS = 1_048_575        # Excel's limit below the header: bigger tables go to csv
-XLSX_LEVEL = 1                   # deflate level: 3x faster than Excel's, files ~20% larger
+XLSX_LEVEL = 1                   # deflate level: ~4x faster than Excel's (6), files ~20% larger
 SOURCES = ("survey", "enrollment", "gofood", "shopee", "uvo")
 PROVINCE_SCALE = 20              # from here on files are cut as the province receives them (above)
 # per scale unit (survey submissions: 1,750 + 1,200 respondents, ~3% of whom answer twice)
@@ -614,56 +618,57 @@ class _Sheets:
     counts: list[tuple[int, int]]    # (text cells, distinct strings) of each sheet
 
 
-def _xlsx_sheets(columns: list[_XCol], sizes) -> _Sheets:
-    """Render sheets of `sizes` rows whose cells are `columns`, laid end to end.
+def _shared_strings(columns: list[_XCol], starts: np.ndarray, sizes: np.ndarray):
+    """Each sheet's shared-string table, and per column the table index of each of its text cells.
 
-    Each sheet's text goes to its own shared-string table, numbered in first-use order (column by
-    column). All sheets are encoded at once: their strings, prefixed by the sheet number, go
-    through one dictionary encoding, so a sheet's strings get consecutive codes."""
-    sizes = np.asarray(sizes, dtype=np.int64)
-    n, sheets = int(sizes.sum()), len(sizes)
-    starts = np.cumsum(sizes) - sizes
-    sheet_of = np.repeat(np.arange(sheets), sizes)
-    # text cells column by column; then reordered sheet by sheet (column by column within a sheet)
+    A sheet's strings are numbered in first-use order, column by column. All sheets are encoded
+    at once: the text cells are put in sheet order and prefixed by the sheet number, so one
+    dictionary encoding gives every sheet a run of consecutive codes."""
+    sheets = len(sizes)
     positions = [np.flatnonzero(column.kind == TEXT) for column in columns]
-    counts = np.array([len(pos) for pos in positions])
-    offsets = np.cumsum(counts) - counts
+    offsets = np.cumsum([len(pos) for pos in positions]) - [len(pos) for pos in positions]
+    # the cells of sheet k in column j are a run of column j's text cells: reorder those runs sheet-major
     lo = np.stack([np.searchsorted(pos, starts) for pos in positions], axis=1)            # (sheet, column)
     hi = np.stack([np.searchsorted(pos, starts + sizes) for pos in positions], axis=1)
-    seg_start, seg_len = (offsets[None, :] + lo).ravel(), (hi - lo).ravel()
-    total = int(seg_len.sum())
-    order = np.repeat(seg_start - (np.cumsum(seg_len) - seg_len), seg_len) + np.arange(total)
+    run_start, run_len = (offsets[None, :] + lo).ravel(), (hi - lo).ravel()
+    total = int(run_len.sum())
+    order = np.repeat(run_start - (np.cumsum(run_len) - run_len), run_len) + np.arange(total)
     texts = pa.concat_arrays([_take(column.values, pos) for column, pos in zip(columns, positions)]).take(order)
-    text_sheet = np.repeat(np.repeat(np.arange(sheets), len(columns)), seg_len)
+    text_sheet = np.repeat(np.repeat(np.arange(sheets), len(columns)), run_len)
     width = len(str(sheets))
     encoded = pc.dictionary_encode(_cat(_join_chars([_digits(text_sheet, width)], total), texts))
-    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    cells_per_sheet = np.bincount(text_sheet, minlength=sheets)
-    first = np.searchsorted(text_sheet, np.arange(sheets))
-    first_code = np.where(cells_per_sheet > 0, codes[np.minimum(first, max(total - 1, 0))], 0) if total else \
-        np.zeros(sheets, np.int64)
+    codes = _np(encoded.indices).astype(np.int64)
+    cells = np.bincount(text_sheet, minlength=sheets)
+    bounds = np.full(sheets + 1, len(encoded.dictionary), np.int64)   # sheet k: codes bounds[k]..bounds[k+1]
+    for k in range(sheets - 1, -1, -1):
+        bounds[k] = codes[np.searchsorted(text_sheet, k)] if cells[k] else bounds[k + 1]
     local = np.empty(total, np.int64)
-    local[order] = codes - first_code[text_sheet]
-    # the tables: the dictionary without the sheet prefix, cut at each sheet's first code
+    local[order] = codes - bounds[text_sheet]
+    indexes = [local[offset:offset + len(pos)] for offset, pos in zip(offsets, positions)]
     words = pc.utf8_slice_codeunits(encoded.dictionary, width)
     spaced = pc.or_(pc.starts_with(words, " "), pc.ends_with(words, " "))
     words = _xml_escape(words)
     entries = pc.if_else(spaced, _cat('<si><t xml:space="preserve">', words, "</t></si>"),
                          _cat("<si><t>", words, "</t></si>"))
-    bounds = np.append(first_code, len(words))
-    for k in range(sheets - 1, -1, -1):          # sheets without text: an empty range at the next one
-        if cells_per_sheet[k] == 0:
-            bounds[k] = bounds[k + 1]
     distinct = np.diff(bounds)
     strings = [_buffer_bytes(entries.slice(bounds[k], distinct[k])) for k in range(sheets)]
-    numbers = _str(np.arange(n) - starts[sheet_of] + 2)
+    return positions, indexes, strings, list(zip(cells.tolist(), distinct.tolist()))
+
+
+def _xlsx_sheets(columns: list[_XCol], sizes) -> _Sheets:
+    """Render sheets of `sizes` rows whose cells are `columns`, laid end to end."""
+    sizes = np.asarray(sizes, dtype=np.int64)
+    starts = np.cumsum(sizes) - sizes
+    n = int(sizes.sum())
+    positions, indexes, strings, counts = _shared_strings(columns, starts, sizes)
+    numbers = _str(np.arange(n) - np.repeat(starts, sizes) + 2)
     parts = [_cat('<row r="', numbers, '">')]
-    for letter, column, pos, offset in zip(_COLUMN_LETTERS, columns, positions, offsets):
+    for letter, column, pos, index in zip(_COLUMN_LETTERS, columns, positions, indexes):
         shared = np.zeros(n, np.int64)
-        shared[pos] = local[offset:offset + len(pos)]
+        shared[pos] = index
         parts.append(_xlsx_cells(letter, numbers, column, shared))
     rows = pc.binary_join_element_wise(*parts, _lit("</row>"), _EMPTY)
-    return _Sheets(rows, strings, list(zip(cells_per_sheet.tolist(), distinct.tolist())))
+    return _Sheets(rows, strings, counts)
 
 
 def _xlsx_bytes(header: list[str], columns: list[_XCol], sheet: str, when: int,
@@ -705,6 +710,7 @@ def _xlsx_package(header: list[str], n: int, rows: bytes, strings: bytes, counts
     def info(name: str) -> zipfile.ZipInfo:
         entry = zipfile.ZipInfo(name, date_time=date_time)
         entry.compress_type = zipfile.ZIP_DEFLATED
+        entry._compresslevel = XLSX_LEVEL          # a ZipInfo of its own ignores the archive's level
         entry.create_system = 0
         entry.external_attr = 0
         return entry
@@ -1763,7 +1769,8 @@ def _shopee_data(world: _World) -> _Shopee:
     cancel_after = rng.integers(1800, 30 * 3600, n)
     n_lines = rng.choice([1, 2, 3, 4], n, p=[0.58, 0.25, 0.11, 0.06])
     city = rng.choice(len(BUYER_CITIES), n, p=np.array(BUYER_CITY_WEIGHTS) / sum(BUYER_CITY_WEIGHTS))
-    orders = pd.DataFrame({
+    by_shop = np.lexsort((created, shop))
+    orders = {
         "shop": shop, "created": created, "fate": fate, "paid_after": paid_after, "complete_after": complete_after,
         "cancel_after": cancel_after, "n_lines": n_lines, "first_item": rng.integers(0, 1000, n),
         "shipping": rng.choice([0, 9000, 10000, 12000, 15000, 18000, 22000, 35000], n),
@@ -1775,11 +1782,11 @@ def _shopee_data(world: _World) -> _Shopee:
         "rw": rng.integers(1, 12, n), "zip": rng.integers(100, 999, n),
         "phone": 628 * 10**10 + rng.integers(11, 99, n) * 10**8 + rng.integers(0, 10**8, n),
         "note": rng.integers(0, len(BUYER_NOTES), n), "resi_digits": rng.integers(10**11, 10**12, n),
-    })
-    sn = np.hstack([_stamp_digits(created + WIB), _random_chars(rng, n, 8)])
-    by_shop = np.lexsort((created, shop))
-    orders = orders.iloc[by_shop].reset_index(drop=True)
-    sn = sn[by_shop]
+    }
+    sn = np.hstack([_stamp_digits(created + WIB), _random_chars(rng, n, 8)])[by_shop]
+    wide = {"shop", "created", "phone", "resi_digits"}  # the others fit in 32 bits: half the memory
+    orders = pd.DataFrame({name: values[by_shop] if name in wide else values[by_shop].astype(np.int32)
+                           for name, values in orders.items()}, copy=False)
     # lines: consecutive catalogue items from a random start, so an order never repeats an item
     n_lines = orders["n_lines"].to_numpy()
     line_order = np.repeat(np.arange(n), n_lines)
@@ -1796,7 +1803,9 @@ def _shopee_data(world: _World) -> _Shopee:
     lines = pd.DataFrame({"order": line_order, "item": item, "price": price, "discounted": discounted,
                           "quantity": quantity, "returned": returned})
     order_total = np.bincount(line_order, weights=discounted * quantity, minlength=n).astype(np.int64)
-    orders["payment_total"] = np.maximum(order_total + orders["shipping"].to_numpy() - orders["voucher"].to_numpy(), 0)
+    # a seller's voucher never takes more than half the goods (a payment under Rp 1.000 reads as a misparse)
+    orders["voucher"] = np.where(orders["voucher"].to_numpy() * 2 > order_total, 0, orders["voucher"].to_numpy())
+    orders["payment_total"] = order_total + orders["shipping"].to_numpy() - orders["voucher"].to_numpy()
     return _Shopee(shop_ids, orders, sn, lines, items, item_text, np.append(line_start, n_l))
 
 
@@ -2200,6 +2209,7 @@ def write_demo_landing(landing_dir: Path, scale: int = 1, seed: int = 42, worker
 
 
 NEW_DAY_DELIVERY = _feed_delivery(GOBIZ_FIRST_DAY + GOBIZ_DAYS)    # 2022-01-02 06:30 WIB
+NEW_DAY_FILE = _feed_name(GOBIZ_FIRST_DAY + GOBIZ_DAYS)             # relative to the landing dir
 
 
 def write_new_gobiz_day(landing_dir: Path, scale: int = 1, seed: int = 42) -> Path:
@@ -2220,7 +2230,7 @@ def write_new_gobiz_day(landing_dir: Path, scale: int = 1, seed: int = 42) -> Pa
     world = _World(_Reference.load(), int(scale), int(seed))
     gobiz = _GoBiz(world)
     rows = gobiz.day(GOBIZ_DAYS)
-    relative = _feed_name(GOBIZ_FIRST_DAY + GOBIZ_DAYS)
+    relative = NEW_DAY_FILE
     target = landing_dir / relative
     newest = max((entry.stat().st_mtime for entry in landing_dir.rglob("*") if entry.is_file() and entry != target),
                  default=0.0)

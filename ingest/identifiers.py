@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 
-import numpy as np
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def umkm_key(nik: str | None, nib: str | None, salt: str) -> str | None:
@@ -22,9 +22,14 @@ def umkm_key(nik: str | None, nib: str | None, salt: str) -> str | None:
     return hashlib.sha256(material.encode()).hexdigest()[:32]
 
 
-def umkm_keys(nik: pd.Series, nib: pd.Series, salt: str) -> np.ndarray:
-    """Vectorised over distinct (nik, nib) pairs."""
-    pairs = pd.Series(list(zip(nik, nib)), dtype=object)
-    codes, uniques = pd.factorize(pairs, use_na_sentinel=False)
-    keys = np.array([umkm_key(n, b, salt) for n, b in uniques], dtype=object)
-    return keys[codes]
+def umkm_keys(nik: pa.Array | pa.ChunkedArray, nib: pa.Array | pa.ChunkedArray, salt: str) -> pa.Array:
+    """`umkm_key` of every row, hashing each distinct NIK (else NIB) once."""
+    use_nik = pc.fill_null(pc.not_equal(nik, ""), False)
+    use_nib = pc.and_(pc.invert(use_nik), pc.fill_null(pc.not_equal(nib, ""), False))
+    material = pc.if_else(use_nik, pc.binary_join_element_wise("nik", nik, "|"),
+                          pc.if_else(use_nib, pc.binary_join_element_wise("nib", nib, "|"),
+                                     pa.scalar(None, pa.string())))
+    distinct = pc.unique(material).drop_null()
+    keys = pa.array([hashlib.sha256(f"{salt}|{text}".encode()).hexdigest()[:32] for text in distinct.to_pylist()],
+                    pa.string())
+    return keys.take(pc.index_in(material, value_set=distinct))

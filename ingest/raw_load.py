@@ -1,4 +1,4 @@
-"""Load landing files into the raw layer, one file version per DuckDB transaction.
+"""Load landing files into the raw layer: whole file versions, a batch of them per DuckDB transaction.
 
 Rules (marts-contract section 2, data-contract section 1):
 - the same path with the same bytes again changes nothing;
@@ -7,10 +7,15 @@ Rules (marts-contract section 2, data-contract section 1):
 - a file that cannot be parsed is quarantined with a reason; its rows are not loaded;
 - a crash leaves either the whole file version or nothing.
 The work for a new file is parsing and appending that file; history is not re-read.
+Per-file overhead is kept low: files are read in batches with one ledger query, one insert per
+raw table and one commit per batch, and the next files are parsed on workers while one is planned.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,12 +23,13 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from ingest.memory import DUCKDB_CONFIG, release_memory
 from ingest.identifiers import umkm_keys
 from ingest.landing import (SPECIAL_PROBLEM, SYMLINK_PROBLEM, LandingFile, read_landing_bytes, sha256_of,
                             unreadable_sha)
 from ingest.raw_schema import SOURCE_TABLES, create_raw_schema
 from ingest.readers import QuarantineError
-from ingest.rows import REJECT_COLUMNS, ParseResult
+from ingest.rows import ParseResult
 from ingest.sources import SOURCES
 
 _ARROW_TYPES = {"varchar": pa.string(), "timestamp": pa.timestamp("us"), "date": pa.date32(),
@@ -66,37 +72,106 @@ def parse_landing_file(source: str | None, data: bytes, path: str) -> ParseResul
 
 def load_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, landing_file: LandingFile,
               salt: str, force: bool = False) -> LoadOutcome:
-    """Load one landing file version; see the module docstring for the rules.
+    """Load one landing file version in one transaction.
 
     `force` reloads a version that is already current (a re-run asked for from the UI):
     its rows are replaced by the same rows, so the result is the same.
     """
-    path, source = landing_file.path, landing_file.source
+    version = read_version(landing_dir, landing_file)
+    plan = plan_version(LedgerView.read(con, [version]), version, salt, force)
+    write_plans(con, [plan])
+    return plan.outcome
+
+
+@dataclass(frozen=True)
+class Version:
+    """A landing file as read for loading: its bytes (None when it is never read) and sha256."""
+    file: LandingFile
+    data: bytes | None
+    sha256: str
+
+
+def read_version(landing_dir: Path, landing_file: LandingFile) -> Version:
     data = None
     if landing_file.problem is None:
         try:
-            data = read_landing_bytes(landing_dir, path)
+            data = read_landing_bytes(landing_dir, landing_file.path)
         except OSError:   # swapped for a link or a pipe since the listing: record it, never read it
-            landing_file = replace(landing_file, problem=SYMLINK_PROBLEM if _is_link(landing_dir, path)
+            landing_file = replace(landing_file, problem=SYMLINK_PROBLEM if _is_link(landing_dir, landing_file.path)
                                    else SPECIAL_PROBLEM)
-    sha = sha256_of(data) if data is not None else unreadable_sha(landing_file)
-    current = con.execute(
-        "select sha256 from raw.landing_files where landing_path = ? and status <> 'superseded' "
-        "order by first_seen desc limit 1", [path]).fetchone()
-    if current and current[0] == sha and not force:
-        return LoadOutcome(path, source, sha, "unchanged")
-    twin = con.execute(
-        "select landing_path from raw.landing_files where sha256 = ? and status = 'loaded' "
-        "and landing_path <> ? limit 1", [sha, path]).fetchone()
+    return Version(landing_file, data, sha256_of(data) if data is not None else unreadable_sha(landing_file))
+
+
+@dataclass
+class LedgerView:
+    """What the ledger says about a batch of versions, read in one query and kept current as
+    the batch is planned (the loader is the only writer while it holds the warehouse)."""
+
+    current: dict[str, tuple[str, datetime]]   # path -> (sha256, first_seen) of its live version
+    rows: set[tuple[str, str]]                 # (path, sha256) ledger rows, whatever their status
+    loaded: dict[str, list[str]]               # sha256 -> paths where these bytes are loaded
+
+    @classmethod
+    def read(cls, con: duckdb.DuckDBPyConnection, versions: list[Version]) -> "LedgerView":
+        view = cls({}, set(), {})
+        found = con.execute(
+            "select landing_path, sha256, status, first_seen from raw.landing_files "
+            "where landing_path in (select unnest(?::varchar[])) "
+            "or (status = 'loaded' and sha256 in (select unnest(?::varchar[]))) order by first_seen",
+            [sorted({v.file.path for v in versions}), sorted({v.sha256 for v in versions})]).fetchall()
+        for path, sha, status, first_seen in found:
+            view.rows.add((path, sha))
+            if status != "superseded":
+                view.current[path] = (sha, first_seen)
+            if status == "loaded":
+                view.loaded.setdefault(sha, []).append(path)
+        return view
+
+    def twin(self, sha: str, path: str) -> str | None:
+        """Another path whose version with these bytes is loaded."""
+        return next((other for other in self.loaded.get(sha, ()) if other != path), None)
+
+    def record(self, path: str, sha: str, status: str, now: datetime) -> None:
+        old = self.current.get(path)
+        if old is not None and path in self.loaded.get(old[0], ()):
+            self.loaded[old[0]].remove(path)      # superseded (or replaced by itself)
+        self.current[path] = (sha, now)
+        self.rows.add((path, sha))
+        if status == "loaded":
+            self.loaded.setdefault(sha, []).append(path)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What loading one version writes, decided in memory; `write_plans` writes a batch of them."""
+    outcome: LoadOutcome
+    rewrites_record: bool = False     # these bytes were recorded before under this path
+    rows: pa.Table | None = None      # for the source's raw table, lineage included
+    rejects: pa.Table | None = None
+    ledger_row: tuple = ()
+
+
+def plan_version(ledger: LedgerView, version: Version, salt: str, force: bool = False,
+                 parsed: Future | None = None) -> Plan:
+    """Decide what one version becomes (`ledger` must cover it, and is updated as if it were written).
+
+    `parsed` is the version's parse started ahead (`ParseAhead`), if any.
+    """
+    landing_file, data, sha = version.file, version.data, version.sha256
+    path, source = landing_file.path, landing_file.source
+    current = ledger.current.get(path, (None,))[0]
+    if current == sha and not force:
+        return Plan(LoadOutcome(path, source, sha, "unchanged"))
+    twin = ledger.twin(sha, path)
 
     result, reason = None, None
     if data is None:
         status, reason = "quarantined", landing_file.problem
     elif twin:
-        status, reason = "duplicate", f"same bytes as {twin[0]}, already loaded"
+        status, reason = "duplicate", f"same bytes as {twin}, already loaded"
     else:
         try:
-            result = parse_landing_file(source, data, path)
+            result = parsed.result() if parsed is not None else parse_landing_file(source, data, path)
             status = "loaded"
             reason = "; ".join(result.notes) or None
         except QuarantineError as error:
@@ -104,25 +179,55 @@ def load_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, landing_file: L
 
     now = utc_now()
     landed_at = _utc(landing_file.mtime)
+    counts = (result.rows_read, result.rows_loaded, result.rows_rejected) if result else (0, 0, 0)
+    rows = rejects = None
+    if result is not None:
+        rows = _incoming_rows(SOURCES[source].table, result, path, sha, landed_at, now, salt)
+        if result.rows_rejected:
+            rejects = result.reject_table
+            rejects = rejects.add_column(0, "landing_path", pa.repeat(pa.scalar(path), rejects.num_rows)) \
+                .add_column(1, "sha256", pa.repeat(pa.scalar(sha), rejects.num_rows))
+    plan = Plan(LoadOutcome(path, source, sha, status, reason, *counts, replaced=current),
+                rewrites_record=(path, sha) in ledger.rows, rows=rows, rejects=rejects,
+                ledger_row=(path, sha, source or "unknown", status, reason, *counts, landing_file.size,
+                            landed_at, now, now if status == "loaded" else None))
+    ledger.record(path, sha, status, now)
+    return plan
+
+
+def write_plans(con: duckdb.DuckDBPyConnection, plans: list[Plan]) -> None:
+    """Write a batch of plans in one transaction: every version of the batch, or none of them.
+
+    Rows go in one insert per raw table, so the cost of a small file is not a DuckDB statement of its own.
+    """
+    plans = [plan for plan in plans if plan.outcome.status != "unchanged"]
+    if not plans:
+        return
+    incoming: dict[str, list[pa.Table]] = {}
+    for plan in plans:
+        if plan.rows is not None:
+            incoming.setdefault(SOURCES[plan.outcome.source].table, []).append(plan.rows)
+        if plan.rejects is not None:
+            incoming.setdefault("rejected_rows", []).append(plan.rejects)
     con.execute("begin transaction")
     try:
-        if current:
-            _retire_version(con, path, current[0], source)
-        con.execute("delete from raw.landing_files where landing_path = ? and sha256 = ?", [path, sha])
-        con.execute("delete from raw.rejected_rows where landing_path = ? and sha256 = ?", [path, sha])
-        if result is not None:
-            _insert_rows(con, SOURCES[source].table, result, path, sha, landed_at, now, salt)
-        counts = (result.rows_read, result.rows_loaded, result.rows_rejected) if result else (0, 0, 0)
-        con.execute(
-            "insert into raw.landing_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [path, sha, source or "unknown", status, reason, *counts, landing_file.size,
-             landed_at, now, now if status == "loaded" else None])
+        for plan in plans:
+            outcome = plan.outcome
+            if outcome.replaced:
+                _retire_version(con, outcome.path, outcome.replaced, outcome.source)
+            if plan.rewrites_record:   # replace that record
+                con.execute("delete from raw.landing_files where landing_path = ? and sha256 = ?",
+                            [outcome.path, outcome.sha256])
+                con.execute("delete from raw.rejected_rows where landing_path = ? and sha256 = ?",
+                            [outcome.path, outcome.sha256])
+        for table, tables in incoming.items():
+            _insert_rows(con, table, pa.concat_tables(tables))
+        con.executemany("insert into raw.landing_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [plan.ledger_row for plan in plans])
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    return LoadOutcome(path, source, sha, status, reason, *counts,
-                       replaced=current[0] if current else None)
 
 
 def _retire_version(con, path: str, old_sha: str, source: str | None) -> None:
@@ -133,31 +238,32 @@ def _retire_version(con, path: str, old_sha: str, source: str | None) -> None:
         con.execute(f"delete from raw.{SOURCES[source].table} where landing_path = ?", [path])
 
 
-def _insert_rows(con, table: str, result: ParseResult, path: str, sha: str,
-                 landed_at: datetime, now: datetime, salt: str) -> None:
-    rows = result.rows
-    if "nik" in rows.columns:  # survey and enrollment carry the owner's identifiers
-        rows = rows.assign(umkm_key=umkm_keys(rows["nik"], rows["nib"], salt))
-    rows = rows.assign(landing_path=path, sha256=sha, file_landed_at=landed_at, loaded_at=now)
+def _incoming_rows(table: str, result: ParseResult, path: str, sha: str,
+                   landed_at: datetime, now: datetime, salt: str) -> pa.Table:
+    """A file's parsed rows with the salted key and lineage, in the raw table's Arrow schema."""
+    rows = result.table
+    size = rows.num_rows
+    columns = {name: rows.column(name) for name in rows.column_names}
+    if "nik" in columns:  # survey and enrollment carry the owner's identifiers
+        columns["umkm_key"] = umkm_keys(columns["nik"], columns["nib"], salt)
+    columns |= {"landing_path": pa.repeat(pa.scalar(path), size), "sha256": pa.repeat(pa.scalar(sha), size),
+                "file_landed_at": pa.repeat(pa.scalar(landed_at, pa.timestamp("us")), size),
+                "loaded_at": pa.repeat(pa.scalar(now, pa.timestamp("us")), size)}
     schema = arrow_schema(table)
-    arrow_rows = pa.Table.from_pandas(rows[schema.names], schema=schema, preserve_index=False)
-    con.register("incoming_rows", arrow_rows)
+    return pa.table([columns[name] for name in schema.names], names=schema.names).cast(schema)
+
+
+def _insert_rows(con, table: str, incoming: pa.Table) -> None:
+    con.register("incoming_rows", incoming)
     try:
         con.execute(f"insert into raw.{table} by name select * from incoming_rows")
     finally:
         con.unregister("incoming_rows")
-    if len(result.rejects):
-        rejects = result.rejects.assign(landing_path=path, sha256=sha)
-        con.register("incoming_rejects", rejects[["landing_path", "sha256", *REJECT_COLUMNS]])
-        try:
-            con.execute("insert into raw.rejected_rows by name select * from incoming_rejects")
-        finally:
-            con.unregister("incoming_rejects")
 
 
 def connect_warehouse(warehouse_path: Path) -> duckdb.DuckDBPyConnection:
     warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(warehouse_path))
+    con = duckdb.connect(str(warehouse_path), config=DUCKDB_CONFIG)
     create_raw_schema(con)
     return con
 
@@ -190,24 +296,112 @@ def pending_files(con: duckdb.DuckDBPyConnection, landing_dir: Path, settle_seco
 
 
 def load_files(warehouse_path: Path, landing_dir: Path, paths: list[str], salt: str,
-               force: bool = False, on_outcome=None) -> list[LoadOutcome]:
-    """Load the given landing paths in order, each in its own transaction."""
+                force: bool = False, on_outcome=None) -> list[LoadOutcome]:
+    """Load the given landing paths in order, a batch of files per transaction.
+
+    A batch is up to BATCH_FILES files and BATCH_BYTES (or one larger file): the ledger is asked
+    once per batch, its rows go in one insert per raw table, and it commits whole or not at all,
+    so a crash never leaves part of a file. `on_outcome` hears of each file once its batch is in.
+    """
     from ingest.landing import stat_landing_file
 
+    landing_files = [f for f in (stat_landing_file(landing_dir, path) for path in paths)
+                     if f is not None]   # a file gone since it was listed: nothing to load, nothing lost
     outcomes = []
-    con = connect_warehouse(warehouse_path)
-    try:
-        for path in paths:
-            landing_file = stat_landing_file(landing_dir, path)
-            if landing_file is None:
-                continue  # gone since it was listed: nothing to load, nothing lost
-            outcome = load_file(con, landing_dir, landing_file, salt, force=force)
-            outcomes.append(outcome)
+
+    def load(batch: list[Version]) -> None:
+        ledger = LedgerView.read(con, batch)
+        ahead = ParseAhead(pool, ledger, batch, force)
+        plans = []
+        for index in range(len(batch)):
+            version, batch[index] = batch[index], None   # free the bytes once planned
+            plans.append(plan_version(ledger, version, salt, force=force, parsed=ahead.take(index)))
+        write_plans(con, plans)
+        for plan in plans:
+            outcomes.append(plan.outcome)
             if on_outcome is not None:
-                on_outcome(outcome)
+                on_outcome(plan.outcome)
+
+    con = connect_warehouse(warehouse_path)
+    pool = parse_pool(sum(f.size for f in landing_files))
+    try:
+        batch, size = [], 0
+        for landing_file in landing_files:
+            if batch and (len(batch) >= BATCH_FILES or size + landing_file.size > BATCH_BYTES):
+                load(batch)
+                batch, size = [], 0
+            batch.append(read_version(landing_dir, landing_file))
+            size += landing_file.size
+        if batch:
+            load(batch)
     finally:
+        pool.shutdown(cancel_futures=True)
         con.close()  # dbt runs in another process and needs the single writer lock
     return outcomes
+
+
+BATCH_FILES, BATCH_BYTES = 256, 64 << 20
+# Above this many bytes to load, files are parsed in worker processes, one per core, while the
+# main process writes: parsing is Python and Arrow work that a thread would share the GIL for.
+PROCESS_POOL_BYTES = 64 << 20
+
+
+def parse_on_worker(source: str | None, data: bytes, path: str) -> ParseResult:
+    """`parse_landing_file`, then the heap it grew for a large file goes back to the system (a
+    30 MB survey export takes about a gigabyte to parse; a worker would keep that for its life)."""
+    try:
+        return parse_landing_file(source, data, path)
+    finally:
+        if len(data) > RELEASE_AFTER_BYTES:
+            release_memory()
+
+
+RELEASE_AFTER_BYTES = 8 << 20
+
+
+def parse_pool(total_bytes: int) -> Executor:
+    workers = os.cpu_count() or 1
+    if total_bytes < PROCESS_POOL_BYTES or workers < 2:
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse-ahead")
+    # spawn, not fork: the parent holds a DuckDB connection and threads (Dagster's among them)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+class ParseAhead:
+    """Parses the next versions of a batch in the pool while the earlier ones are planned and written.
+
+    Parsing is pure (bytes in, Arrow tables out), so it can run on a worker; the plans are still made
+    and written in order. A version that will not be parsed (unchanged, or the same bytes as a loaded
+    file) is not parsed ahead; a result nobody asks for is dropped.
+    """
+
+    def __init__(self, pool: Executor, ledger: LedgerView, batch: list[Version], force: bool):
+        self.pool, self.batch, self.futures = pool, batch, {}
+        self.depth = 2 * getattr(pool, "_max_workers", 1)   # parses in flight or waiting: bounds their memory
+        seen: set[str] = set()
+        self.wanted = []
+        for index, version in enumerate(batch):
+            path, sha = version.file.path, version.sha256
+            unchanged = ledger.current.get(path, (None,))[0] == sha and not force
+            if version.data is not None and not unchanged and sha not in seen and not ledger.twin(sha, path):
+                self.wanted.append(index)
+            seen.add(sha)
+        self.next = 0
+        self._submit()
+
+    def take(self, index: int) -> Future | None:
+        future = self.futures.pop(index, None)
+        self._submit()
+        return future
+
+    def _submit(self) -> None:
+        while self.next < len(self.wanted) and len(self.futures) < self.depth:
+            index = self.wanted[self.next]
+            version = self.batch[index]
+            if version is not None:
+                self.futures[index] = self.pool.submit(parse_on_worker, version.file.source, version.data,
+                                                       version.file.path)
+            self.next += 1
 
 
 def load_new_files(warehouse_path: Path, landing_dir: Path, salt: str, settle_seconds: float = 0.0,

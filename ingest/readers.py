@@ -1,7 +1,8 @@
 """Read a file's bytes into a table of cells, whatever the format.
 
-CSV cells come back as `str`; xlsx cells keep their type (number, datetime, text) so the
-value parsers know a number cell is exact; JSON values keep their JSON type. Problems that
+CSV cells come back as `str` (an Arrow string column, no Python object per cell); xlsx
+cells keep their type (number, datetime, text) so the value parsers know a number cell is
+exact; JSON values keep their JSON type (those two as object arrays). Problems that
 make the whole file unusable raise `QuarantineError` with a sentence for the ledger.
 Problems of one row (a line with the wrong number of fields, NUL bytes, an Excel error or an
 uncalculated formula in a cell) are flagged on the `Table`; the row builder rejects those rows
@@ -20,10 +21,16 @@ import json
 import re
 import zipfile
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
+from ingest.vectorised import PY_SPACE
 
 
 class QuarantineError(Exception):
@@ -33,14 +40,32 @@ class QuarantineError(Exception):
 Flag = tuple[str, str]   # (reason code, reason sentence)
 
 
+Column = pa.Array | np.ndarray   # Arrow strings (CSV) or an object array (xlsx, JSON)
+
+
 @dataclass
 class Table:
-    frame: pd.DataFrame             # one column per header name, object cells
+    columns: dict[str, Column]       # header name -> cells, in the file's order
     row_numbers: np.ndarray          # 1-based position of each record among the data rows
     notes: list[str] = field(default_factory=list)
-    row_flags: dict[int, Flag] = field(default_factory=dict)              # frame position -> problem
+    row_flags: dict[int, Flag] = field(default_factory=dict)              # row position -> problem
     cell_flags: dict[str, dict[int, Flag]] = field(default_factory=dict)  # header -> position -> problem
-    row_texts: dict[int, str] = field(default_factory=dict)  # the record as read, when `frame` differs
+    row_texts: dict[int, str] = field(default_factory=dict)  # the record as read, when the cells differ
+    duplicate_headers: set[str] = field(default_factory=set)  # header keys naming more than one column
+
+    def __len__(self) -> int:
+        return len(self.row_numbers)
+
+    def cells(self, header: str) -> np.ndarray:
+        """A column as an object array of Python values."""
+        column = self.columns[header]
+        return column.to_numpy(zero_copy_only=False) if isinstance(column, pa.Array) else column
+
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        """All cells as a DataFrame of Python values (for people and tests; parsers use `columns`)."""
+        return pd.DataFrame({header: self.cells(header) for header in self.columns}, columns=list(self.columns),
+                            dtype=object)
 
 
 MAX_FIRST_LINE_BYTES = 1 << 20   # a header line longer than 1 MB is not an export's header
@@ -169,24 +194,54 @@ def read_csv_cells(data: bytes) -> Table:
 
 
 def _read_csv_fast(text: str, delimiter: str):
-    """pandas' C parser, trusted only when every record has the header's number of fields.
+    """Arrow's CSV reader (straight into Arrow string columns), trusted only when every record
+    has the header's number of fields and it reads as many records as the count below.
 
-    The C parser silently pads short lines, drops extra fields and cuts cells at NUL bytes;
-    when the cheap field count below disagrees, the exact reader decides instead.
+    A C parser may pad short lines, drop extra fields or cut cells at NUL bytes; when the
+    cheap field count disagrees, or Arrow refuses the file, the exact reader decides instead.
     """
     counts = _field_counts(text, delimiter)
     if counts is None or len(counts) == 0 or (counts != counts[0]).any():
         return None
+    width, data = int(counts[0]), text.encode("utf-8")
+    if not _well_quoted(data, delimiter):
+        return None
+    names = [str(i) for i in range(width)]
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, names=range(int(counts[0])),
-                            dtype=str, keep_default_na=False, na_filter=False, index_col=False,
-                            skip_blank_lines=True, skipinitialspace=False, engine="c")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
+        table = pa_csv.read_csv(
+            io.BytesIO(data),
+            read_options=pa_csv.ReadOptions(column_names=names, use_threads=len(data) > (8 << 20),
+                                            block_size=max(1 << 20, min(len(data) + 1, 64 << 20))),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True,
+                                              escape_char=False, newlines_in_values=True, ignore_empty_lines=True),
+            convert_options=pa_csv.ConvertOptions(column_types={name: pa.string() for name in names},
+                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
+        columns = [table.column(i).combine_chunks() for i in range(width)]
+    except (pa.ArrowException, OverflowError):
         return None
-    if len(frame) != len(counts):
+    if table.num_rows != len(counts):
         return None
-    header = [str(cell) for cell in frame.iloc[0]]
-    return header, frame.iloc[1:].reset_index(drop=True).astype(object), {}, {}
+    header = [column[0].as_py() for column in columns]
+    return header, [column.slice(1) for column in columns], {}, {}
+
+
+def _well_quoted(data: bytes, delimiter: str) -> bool:
+    """Quotes only around whole fields (or doubled inside them), each one closed: the CSV on
+    which every reader agrees. A stray quote ('12" screen') is left to the exact reader."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    quotes = np.flatnonzero(raw == ord('"'))
+    if len(quotes) % 2:
+        return False   # one is never closed
+    if not len(quotes):
+        return True
+    ends = np.frombuffer(f"{delimiter}\r\n".encode(), dtype=np.uint8)
+    before = np.isin(raw[np.maximum(quotes - 1, 0)], ends) | (quotes == 0)
+    after = np.isin(raw[np.minimum(quotes + 1, len(raw) - 1)], ends) | (quotes == len(raw) - 1)
+    pair_before = np.concatenate(([False], np.diff(quotes) == 1))   # the quote before is the byte before
+    pair_after = np.concatenate((np.diff(quotes) == 1, [False]))
+    opening, closing = np.arange(len(quotes)) % 2 == 0, np.arange(len(quotes)) % 2 == 1
+    return bool(np.all(np.where(opening, before | pair_before, True)) and
+                np.all(np.where(closing, after | pair_after, True)))
 
 
 def _field_counts(text: str, delimiter: str) -> np.ndarray | None:
@@ -233,9 +288,13 @@ def _read_csv_exact(text: str, delimiter: str):
         if position not in row_flags and any("\x00" in cell for cell in row):
             row_flags[position] = ("nul_byte", "the line holds NUL bytes: the file is damaged here")
         body.append(row)
-    frame = pd.DataFrame(body, columns=range(width), dtype=object) if body else \
-        pd.DataFrame(columns=range(width), dtype=object)
-    return header, frame, row_flags, row_texts
+    return header, _columns_of(body, width), row_flags, row_texts
+
+
+def _columns_of(rows: list[list], width: int) -> list[np.ndarray]:
+    """Rows of cells (each `width` long) -> one object array per column."""
+    columns = list(zip(*rows)) if rows else [()] * width
+    return [np.fromiter(column, dtype=object, count=len(column)) for column in columns]
 
 
 def _csv_records(text: str, delimiter: str) -> list[list[str]]:
@@ -293,13 +352,12 @@ def read_xlsx_cells(data: bytes, preferred_sheet: str | None = None) -> Table:
     header_index, header = kept[0]
     body = [row for _, row in kept[1:]]
     sheet_rows = {index: position for position, (index, _) in enumerate(kept[1:])}
-    frame = pd.DataFrame(body, columns=range(len(header)), dtype=object) if body else \
-        pd.DataFrame(columns=range(len(header)), dtype=object)
     cell_flags: dict[int, dict[int, Flag]] = {}
     for (row, column), flag in _unknown_cell_values(data, name).items():
         if row in sheet_rows and column < len(header):
             cell_flags.setdefault(column, {})[sheet_rows[row]] = flag
-    return _finish([str(cell) for cell in header], frame, [f"sheet {name!r}"], cell_flags=cell_flags)
+    return _finish([str(cell) for cell in header], _columns_of(body, len(header)), [f"sheet {name!r}"],
+                   cell_flags=cell_flags)
 
 
 _CELL_RE = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
@@ -392,31 +450,31 @@ def read_json_records(data: bytes, list_key: str) -> Table:
             frame.loc[nested, column] = [json.dumps(v, ensure_ascii=False) for v in values[nested]]
             cell_flags[column] = {int(row): ("nested_value", "a JSON object or array where one value belongs")
                                   for row in np.flatnonzero(nested)}
-    return _finish(header, frame, notes, cell_flags=cell_flags)
+    return _finish(header, [frame[column].to_numpy(dtype=object) for column in frame.columns], notes,
+                   cell_flags=cell_flags)
 
 
 # ---------------------------------------------------------------- shared
 
+@lru_cache(maxsize=4096)
 def header_key(name: str) -> str:
     """How headers are matched: case- and space-insensitive."""
     return " ".join(name.lower().split())
 
 
-def _finish(header: list[str], frame: pd.DataFrame, notes: list[str], *, row_flags=None, row_texts=None,
+def _finish(header: list[str], columns: list[Column], notes: list[str], *, row_flags=None, row_texts=None,
             cell_flags=None) -> Table:
     """Name the columns, drop repeated header rows, and carry the flags over to the kept rows.
 
-    `frame` has positional columns 0..n-1 matching `header`; flags use frame positions and,
-    for cells, column positions.
+    `columns` match `header` by position; flags use row positions and, for cells, column positions.
     """
     row_flags, row_texts, cell_flags = row_flags or {}, row_texts or {}, cell_flags or {}
     names = [str(name).strip().lstrip("\ufeff").strip() for name in header]
     # A trailing delimiter gives a nameless, empty column: tolerate it.
-    keep = [i for i, name in enumerate(names)
-            if name or not frame[i].map(lambda v: v is None or v == "").all()]
+    keep = [i for i, name in enumerate(names) if name or not _all_blank(columns[i])]
     original = [names[i] for i in keep]
     names = [names[i] or f"column {i + 1}" for i in keep]
-    frame = frame[keep]
+    columns = [columns[i] for i in keep]
     if not keep:
         raise QuarantineError("no header row")
     seen: dict[str, int] = {}
@@ -431,12 +489,11 @@ def _finish(header: list[str], frame: pd.DataFrame, notes: list[str], *, row_fla
             seen[key] = 1
     if duplicates:
         notes.append("header names a column more than once: " + ", ".join(sorted(duplicates)))
-    frame.columns = names
     cell_flags = {names[keep.index(c)]: flags for c, flags in cell_flags.items() if c in keep}
 
-    row_numbers = np.arange(1, len(frame) + 1)
+    row_numbers = np.arange(1, len(columns[0]) + 1)
     # A header row repeated inside the data (concatenated exports) is not a record.
-    repeated = _repeated_header_rows(frame, original)
+    repeated = _repeated_header_rows(columns, original)
     if repeated.any():
         notes.append(f"dropped {int(repeated.sum())} repeated header row(s)")
         new_position = np.cumsum(~repeated) - 1
@@ -445,25 +502,35 @@ def _finish(header: list[str], frame: pd.DataFrame, notes: list[str], *, row_fla
         row_texts = {int(new_position[p]): t for p, t in row_texts.items() if kept_rows[p]}
         cell_flags = {c: {int(new_position[p]): f for p, f in flags.items() if kept_rows[p]}
                       for c, flags in cell_flags.items()}
-        frame, row_numbers = frame[kept_rows], row_numbers[kept_rows]
-    if len(frame) == 0:
+        columns = [column.filter(pa.array(kept_rows)) if isinstance(column, pa.Array) else column[kept_rows]
+                   for column in columns]
+        row_numbers = row_numbers[kept_rows]
+    if len(row_numbers) == 0:
         notes.append("no data rows (header only)")
-    frame = frame.reset_index(drop=True)
-    frame.attrs["duplicate_headers"] = duplicates
-    return Table(frame, row_numbers, notes, row_flags, cell_flags, row_texts)
+    return Table(dict(zip(names, columns)), row_numbers, notes, row_flags, cell_flags, row_texts, duplicates)
 
 
-def _repeated_header_rows(frame: pd.DataFrame, header: list[str]) -> np.ndarray:
+def _all_blank(column: Column) -> bool:
+    if isinstance(column, pa.Array):   # CSV strings: never null
+        return pc.all(pc.equal(column, "")).as_py() is not False
+    return all(value is None or value == "" for value in column)
+
+
+def _repeated_header_rows(columns: list[Column], header: list[str]) -> np.ndarray:
     """Rows whose every cell is the header's text (cheap first test on the first column)."""
-    repeated = np.zeros(len(frame), dtype=bool)
-    if not len(frame):
+    repeated = np.zeros(len(columns[0]), dtype=bool)
+    if not len(repeated):
         return repeated
-    first = frame.iloc[:, 0].to_numpy(dtype=object)
-    uniques = pd.unique(first)
-    matching = [v for v in uniques if isinstance(v, str) and v.strip() == header[0]]
-    if not matching:
-        return repeated
-    for row in np.flatnonzero(np.isin(first, np.array(matching, dtype=object))):
-        repeated[row] = all(("" if cell is None else str(cell)).strip() == name
-                            for cell, name in zip(frame.iloc[row].tolist(), header))
+    first = columns[0]
+    if isinstance(first, pa.Array):   # all strings: compare after Python's strip()
+        candidates = np.flatnonzero(pc.equal(pc.utf8_trim(first, PY_SPACE), header[0]).to_numpy(zero_copy_only=False))
+    else:
+        uniques = pd.unique(first)
+        matching = [v for v in uniques if isinstance(v, str) and v.strip() == header[0]]
+        if not matching:
+            return repeated
+        candidates = np.flatnonzero(np.isin(first, np.array(matching, dtype=object)))
+    for row in candidates:
+        cells = [column[row].as_py() if isinstance(column, pa.Array) else column[row] for column in columns]
+        repeated[row] = all(("" if cell is None else str(cell)).strip() == name for cell, name in zip(cells, header))
     return repeated

@@ -1,7 +1,8 @@
 """Turn a Table of cells into typed rows and rejected rows, column by column.
 
-Each column is converted once per distinct value (`pd.factorize`), so a file of a million
-rows with a few thousand distinct amounts costs a few thousand parser calls, not a million.
+Columns are parsed whole (`ingest.vectorised`): the plain shapes in Arrow kernels, the rest
+once per distinct value by the cell parsers. Typed columns are Arrow arrays and the loaded
+rows an Arrow table, so nothing is converted value by value on the way to DuckDB.
 A row's first failing cell decides its reason code; the rest of the file goes on.
 """
 
@@ -9,39 +10,53 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ingest.readers import QuarantineError, Table, header_key
-from ingest.values import CellError, clean_text
+from ingest.vectorised import TEXT, ColumnParser, parse_column
 
-REJECT_COLUMNS = ["row_number", "reason_code", "reason", "row_text"]
+REJECT_SCHEMA = pa.schema([("row_number", pa.int32()), ("reason_code", pa.string()), ("reason", pa.string()),
+                           ("row_text", pa.string())])
+REJECT_COLUMNS = REJECT_SCHEMA.names
 
 
 @dataclass
 class ParseResult:
-    rows: pd.DataFrame                 # typed columns of the raw table, plus row_number
-    rejects: pd.DataFrame              # REJECT_COLUMNS
+    table: pa.Table                    # typed columns of the raw table, plus row_number
+    reject_table: pa.Table             # REJECT_SCHEMA
     rows_read: int
     notes: list[str] = field(default_factory=list)
 
     @property
+    def rows(self) -> pd.DataFrame:
+        """The loaded rows as a DataFrame (for people and tests; the loader uses `table`)."""
+        return self.table.to_pandas()
+
+    @cached_property
+    def rejects(self) -> pd.DataFrame:
+        """The rejected rows as a DataFrame (for people and tests; the loader uses `reject_table`)."""
+        return self.reject_table.to_pandas()
+
+    @property
     def rows_loaded(self) -> int:
-        return len(self.rows)
+        return self.table.num_rows
 
     @property
     def rows_rejected(self) -> int:
-        return len(self.rejects)
+        return self.reject_table.num_rows
 
 
-def resolve_columns(frame: pd.DataFrame, required: list[str], optional: list[str] = ()) -> dict[str, str]:
+def resolve_columns(table: Table, required: list[str], optional: list[str] = ()) -> dict[str, str]:
     """Map contract column names to the file's headers, by name (case/space-insensitive)."""
     by_key = {}
-    for header in frame.columns:
+    for header in table.columns:
         by_key.setdefault(header_key(header), header)
-    duplicates = frame.attrs.get("duplicate_headers", set())
+    duplicates = table.duplicate_headers
     found = {}
     for name in [*required, *optional]:
         if header_key(name) in duplicates:
@@ -65,19 +80,25 @@ class RowBuilder:
     def __init__(self, table: Table, columns: dict[str, str]):
         self.table = table
         self.columns = columns
-        size = len(table.frame)
+        size = len(table)
+        self.failed = np.zeros(size, dtype=bool)
         self.error_code = np.full(size, None, dtype=object)
         self.error_reason = np.full(size, None, dtype=object)
-        self.out: dict[str, object] = {}
         self._flagged_headers: set[str] = set()
+        self._prepared: dict[tuple[str, object], tuple[pa.Array, np.ndarray, list]] = {}
         for row, (code, reason) in table.row_flags.items():   # the reader's findings come first
             self._fail_one(row, code, reason)
 
     def __len__(self) -> int:
-        return len(self.table.frame)
+        return len(self.table)
 
     def cells(self, name: str) -> np.ndarray:
-        """The raw cells of a contract column; all None when an optional column is absent."""
+        """The raw cells of a contract column as Python values; all None when an optional column is absent."""
+        column = self._column(name)
+        return column.to_numpy(zero_copy_only=False) if isinstance(column, pa.Array) else column
+
+    def _column(self, name: str) -> pa.Array | np.ndarray:
+        """The cells as the reader holds them (Arrow strings for CSV)."""
         header = self.columns.get(name)
         if header is None:
             return np.full(len(self), None, dtype=object)
@@ -85,77 +106,108 @@ class RowBuilder:
             self._flagged_headers.add(header)
             for row, (code, reason) in self.table.cell_flags.get(header, {}).items():
                 self._fail_one(row, code, f"column '{name}': {reason}")
-        return self.table.frame[header].to_numpy(dtype=object)
+        return self.table.columns[header]
 
-    def convert(self, name: str, parser: Callable, cells: np.ndarray | None = None) -> np.ndarray:
+    def prepare(self, parser: ColumnParser, *names: str) -> None:
+        """Parse the columns that share a parser in one pass: a file of a few hundred rows then
+        costs a few large Arrow calls instead of many small ones. `convert` takes each column
+        from here, so a row's reason is still that of its first failing column in `convert` order."""
+        names = [name for name in dict.fromkeys(names) if name in self.columns]
+        if not names:
+            return
+        size = len(self)
+        columns = [self.table.columns[self.columns[name]] for name in names]
+        values, bad_rows, errors = parse_column(parser, pa.concat_arrays(columns)
+                                                if all(isinstance(c, pa.Array) for c in columns)
+                                                else np.concatenate([_objects(c) for c in columns]))
+        column_of_bad = bad_rows // size if size else bad_rows
+        for index, name in enumerate(names):
+            mine = np.flatnonzero(column_of_bad == index)
+            self._prepared[(name, parser)] = (values.slice(index * size, size), bad_rows[mine] - index * size,
+                                              [errors[i] for i in mine])
+
+    def convert(self, name: str, parser: ColumnParser | Callable, cells: np.ndarray | None = None) -> pa.Array:
         """Parse every cell of a column; failing rows get the parser's reason code."""
-        cells = self.cells(name) if cells is None else cells
-        codes, uniques = pd.factorize(cells, use_na_sentinel=False)
-        parsed = np.empty(len(uniques), dtype=object)
-        failed = np.full(len(uniques), None, dtype=object)
-        for index, value in enumerate(uniques):
-            try:
-                parsed[index] = parser(value)
-            except CellError as error:
-                failed[index] = error
-        errors = failed[codes]
-        bad = np.flatnonzero(pd.notna(errors))
-        for row in bad:
-            error = errors[row]
+        prepared = self._prepared.pop((name, parser), None) if cells is None else None
+        cells = self._column(name) if cells is None else cells
+        values, bad_rows, errors = parse_column(parser, cells) if prepared is None else prepared
+        for row, error in zip(bad_rows, errors):
             detail = f" ({_shorten(error.detail, 120)})" if error.detail else ""
             self._fail_one(row, error.code, f"column '{name}': {error.code.replace('_', ' ')}{detail}")
-        return parsed[codes]
+        return values
 
-    def text(self, name: str) -> np.ndarray:
-        return self.convert(name, clean_text)
+    def text(self, name: str) -> pa.Array:
+        return self.convert(name, TEXT)
 
-    def require(self, name: str, values: np.ndarray, code: str = "missing_value") -> None:
-        """Rows where `values` is None are rejected: the contract needs this column."""
-        self.reject(pd.isna(values), code, f"column '{name}' is empty")
+    def require(self, name: str, values: pa.Array, code: str = "missing_value") -> None:
+        """Rows where `values` is null are rejected: the contract needs this column."""
+        self.reject(_is_null(values), code, f"column '{name}' is empty")
 
-    def reject_duplicates(self, label: str, *keys: np.ndarray) -> None:
+    def reject_duplicates(self, label: str, *keys: pa.Array) -> None:
         """Reject rows whose key repeats an earlier accepted row of this file (`duplicate_id`).
 
         The file's first row with a key is kept; the later ones would be counted twice or
         silently override it. Rows already rejected, or with an empty key, take no part.
         """
-        present = np.logical_and.reduce([pd.notna(key) for key in keys])
-        positions = np.flatnonzero(pd.isna(self.error_code) & present)
+        keys = [key if isinstance(key, pa.Array) else pa.array(key) for key in keys]
+        present = np.logical_and.reduce([~_is_null(key) for key in keys])
+        positions = np.flatnonzero(~self.failed & present)
         if len(positions) < 2:
             return
-        values = keys[0][positions] if len(keys) == 1 else \
-            pd.Series(list(zip(*(key[positions] for key in keys))), dtype=object).to_numpy()
-        codes, _ = pd.factorize(values)               # codes in order of first appearance
-        _, first_index = np.unique(codes, return_index=True)
-        first_position = positions[first_index[codes]]
+        codes = np.zeros(len(positions), dtype=np.int64)
+        for key in keys:   # one code per distinct key tuple
+            encoded = key.take(pa.array(positions)).dictionary_encode()
+            codes = codes * len(encoded.dictionary) + encoded.indices.to_numpy(zero_copy_only=False)
+            codes = np.unique(codes, return_inverse=True)[1].reshape(-1)
+        _, first_index, inverse = np.unique(codes, return_index=True, return_inverse=True)
+        first_position = positions[first_index[inverse.reshape(-1)]]
         later = positions != first_position
         for position, first in zip(positions[later], first_position[later]):
             self._fail_one(position, "duplicate_id",
                            f"{label} repeats row {self.table.row_numbers[first]} of this file")
 
     def reject(self, mask: np.ndarray, code: str, reason: str) -> None:
-        for row in np.flatnonzero(mask):
-            self._fail_one(row, code, reason)
+        fresh = np.asarray(mask, dtype=bool) & ~self.failed   # the first problem of a row is its reason
+        self.failed |= fresh
+        self.error_code[fresh] = code
+        self.error_reason[fresh] = reason
 
     def _fail_one(self, row: int, code: str, reason: str) -> None:
-        if self.error_code[row] is None:  # the first problem of a row is its reason
+        if not self.failed[row]:
+            self.failed[row] = True
             self.error_code[row] = code
             self.error_reason[row] = reason
 
-    def result(self, columns: dict[str, object]) -> ParseResult:
+    def result(self, columns: dict[str, pa.Array | np.ndarray]) -> ParseResult:
         """Split into loaded rows (typed `columns`) and rejected rows (original cells)."""
-        ok = pd.isna(self.error_code)
-        rows = pd.DataFrame({"row_number": self.table.row_numbers, **columns})[ok]
-        bad_positions = np.flatnonzero(~ok)
-        original = self.table.frame.iloc[bad_positions]
-        rejects = pd.DataFrame({
-            "row_number": self.table.row_numbers[bad_positions],
-            "reason_code": self.error_code[bad_positions],
-            "reason": self.error_reason[bad_positions],
-            "row_text": [self.table.row_texts.get(int(p)) or _row_json(record)
-                         for p, record in zip(bad_positions, original.to_dict("records"))],
-        }, columns=REJECT_COLUMNS)
-        return ParseResult(rows.reset_index(drop=True), rejects, len(self), list(self.table.notes))
+        arrays = {"row_number": pa.array(self.table.row_numbers, pa.int32())}
+        arrays |= {name: values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values)
+                   for name, values in columns.items()}
+        rows = pa.table(arrays)
+        if self.failed.any():
+            rows = rows.filter(pa.array(~self.failed))
+        bad_positions = np.flatnonzero(self.failed)
+        original = {header: column.take(pa.array(bad_positions)).to_pylist() if isinstance(column, pa.Array)
+                    else column[bad_positions] for header, column in self.table.columns.items()}
+        rejects = pa.table([
+            pa.array(self.table.row_numbers[bad_positions], pa.int32()),
+            pa.array(self.error_code[bad_positions], pa.string()),
+            pa.array(self.error_reason[bad_positions], pa.string()),
+            pa.array([self.table.row_texts.get(int(p)) or
+                      _row_json({header: cells[i] for header, cells in original.items()})
+                      for i, p in enumerate(bad_positions)], pa.string()),
+        ], schema=REJECT_SCHEMA)
+        return ParseResult(rows, rejects, len(self), list(self.table.notes))
+
+
+def _objects(column: pa.Array | np.ndarray) -> np.ndarray:
+    return column.to_numpy(zero_copy_only=False) if isinstance(column, pa.Array) else column
+
+
+def _is_null(values) -> np.ndarray:
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values.is_null().to_numpy(zero_copy_only=False)
+    return pd.isna(values)
 
 
 def _row_json(record: dict) -> str:

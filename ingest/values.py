@@ -17,6 +17,7 @@ WIB = timezone(timedelta(hours=7), "WIB")  # Asia/Jakarta: no daylight saving si
 EXCEL_EPOCH = datetime(1899, 12, 30)
 EMPTY_MARKERS = {"", "-", "--", "null", "none", "nan", "n/a", "na"}
 CENT = Decimal("0.01")
+MAX_COUNT = 2**31 - 1   # counts are `integer` columns in the raw layer
 
 
 class CellError(ValueError):
@@ -150,6 +151,8 @@ def parse_count(value) -> int | None:
         number = int(text)
     if number < 0:
         raise CellError("negative_number", str(value))
+    if number > MAX_COUNT:
+        raise CellError("invalid_number", "too large")
     return number
 
 
@@ -208,7 +211,10 @@ def parse_timestamp_utc(value, naive_zone: timezone = WIB) -> datetime | None:
     moment, has_zone = _to_datetime(value, us_order=False)
     if not has_zone:
         moment = moment.replace(tzinfo=naive_zone)
-    utc = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    try:
+        utc = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    except OverflowError:   # 0001-01-01 03:00 WIB is before the year 1 in UTC
+        return _check_year(moment.replace(tzinfo=None), value)
     return _check_year(utc, value)
 
 

@@ -47,6 +47,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.memory import SERVING_DUCKDB_CONFIG
 from quality.scope import changed_days, day_fingerprints
 
 # Readable by DuckDB 1.4 and later: BI drivers often bundle an older DuckDB than ours.
@@ -96,7 +97,8 @@ def publish_marts(warehouse_path: Path, serving_dir: Path) -> Publication:
     tmp_db = serving_dir / f".{SERVING_DB}.{token}.tmp"
     tmp_version = versions / f".{version}.tmp"
     tmp_version.mkdir()
-    con = duckdb.connect()  # in memory: the warehouse is attached read-only, the copy writable
+    # in memory: the warehouse is attached read-only, the copy writable
+    con = duckdb.connect(config=SERVING_DUCKDB_CONFIG)
     try:
         con.execute("set enable_progress_bar = false")
         con.execute(f"attach '{warehouse_path}' as warehouse (read_only)")

@@ -27,6 +27,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from ingest.memory import DUCKDB_CONFIG
 from ingest.raw_schema import PERSONAL_COLUMNS
 from quality.scope import SCOPE_RELATION, Scope
 from quality.suites import ALL_TARGETS, ERROR, TODAY, WARN, Expect, Suite, Target
@@ -313,11 +314,21 @@ def validate_targets(con: duckdb.DuckDBPyConnection, targets=ALL_TARGETS, *, tod
             build_gx_site(context, docs_site, results)
         except Exception:   # the docs are a view of the results: never lose the results over them
             logger.warning("could not write the Data Docs to %s", docs_site, exc_info=True)
+    _forget(context)
     return results
 
 
+def _forget(context) -> None:
+    """GX keeps the last context in a module global, and with it the frames it validated
+    (at ten million orders, 1.5 GiB the next step would find still taken)."""
+    from great_expectations.data_context.data_context.context_factory import project_manager
+
+    context.data_sources.delete("umkm")
+    project_manager.set_project(None)
+
+
 def connect_read_only(warehouse: Path) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(warehouse), read_only=True)
+    return duckdb.connect(str(warehouse), read_only=True, config=DUCKDB_CONFIG)
 
 
 def summarize(results: list[TargetResult]) -> str:

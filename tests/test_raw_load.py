@@ -1,6 +1,7 @@
 """The raw loader: ledger, idempotency, duplicates, corrected versions, quarantine, atomicity."""
 
 import os
+from concurrent.futures import ProcessPoolExecutor
 
 import duckdb
 import pytest
@@ -162,3 +163,40 @@ def test_umkm_key_is_salted_hash_not_nik(zone):
     assert nik == NIK_1 and len(key) == 32 and NIK_1 not in key
     from ingest.identifiers import umkm_key
     assert key == umkm_key(NIK_1, None, SALT) != umkm_key(NIK_1, None, "other-salt")
+
+
+def test_batches_give_the_same_ledger_and_rows_as_one_batch(tmp_path, monkeypatch):
+    """The loader reads files in batches and asks the ledger once per batch; a duplicate, a
+    corrected version and a quarantined file across batch boundaries load as with one batch."""
+    def land(landing):
+        write(landing, "gofood/a.csv", gobiz_file(gobiz_row("F-1", "2021-09-05T03:00:00Z", "10.000")), 1_600_000_000)
+        write(landing, "gofood/b.csv", gobiz_file(gobiz_row("F-2", "2021-09-05T03:00:00Z", "-1")), 1_600_000_001)
+        write(landing, "gofood/a copy.csv", gobiz_file(gobiz_row("F-1", "2021-09-05T03:00:00Z", "10.000")),
+              1_600_000_002)
+        write(landing, "gofood/empty.csv", b"", 1_600_000_003)
+        write(landing, "gofood/c.csv", gobiz_file(gobiz_row("F-3", "2021-09-05T03:00:00Z", "5")), 1_600_000_004)
+
+    def run(batch_files):
+        monkeypatch.setattr(raw_load, "BATCH_FILES", batch_files)
+        root = tmp_path / f"batch{batch_files}"
+        landing, warehouse = root / "landing", root / "wh.duckdb"
+        land(landing)
+        first = load_new_files(warehouse, landing, SALT)
+        write(landing, "gofood/a.csv", gobiz_file(gobiz_row("F-1", "2021-09-05T03:00:00Z", "11.000")), 1_600_000_100)
+        second = load_new_files(warehouse, landing, SALT)
+        con = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            tables = [con.execute(f"select * {exclude} from raw.{table} order by all").fetchall()
+                      for table, exclude in (("landing_files", "exclude (loaded_at, first_seen)"),
+                                             ("gofood_transactions", "exclude (loaded_at)"), ("rejected_rows", ""))]
+        finally:
+            con.close()
+        return [(o.path, o.status, o.reason, o.rows_loaded) for o in first + second], tables
+
+    outcomes, tables = run(1000)
+    assert [status for _, status, _, _ in outcomes] == ["loaded", "loaded", "duplicate", "quarantined", "loaded",
+                                                        "loaded"]
+    assert run(2) == (outcomes, tables) and run(1) == (outcomes, tables)
+    monkeypatch.setattr(raw_load, "PROCESS_POOL_BYTES", 0)   # now parsed in worker processes
+    assert isinstance(raw_load.parse_pool(1), ProcessPoolExecutor)
+    assert run(3) == (outcomes, tables)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingest.readers import QuarantineError, Table, read_csv_cells, read_json_records, read_xlsx_cells
 from ingest.rows import RowBuilder
-from ingest.values import parse_nib, parse_nik
+from ingest.vectorised import NIB, NIK, ColumnParser
 
 
 def read_cells(data: bytes, landing_path: str, sheet: str | None = None,
@@ -25,15 +26,13 @@ def read_cells(data: bytes, landing_path: str, sheet: str | None = None,
     raise QuarantineError(f"unsupported file type '{suffix or 'none'}' for this source")
 
 
-def wib_dates(utc_naive: np.ndarray) -> np.ndarray:
-    """Local WIB calendar dates (UTC+7) of naive UTC datetimes; None stays None."""
-    shifted = pd.to_datetime(pd.Series(utc_naive, dtype=object)) + pd.Timedelta(hours=7)
-    dates = shifted.dt.date.to_numpy(dtype=object)
-    dates[shifted.isna().to_numpy()] = None
-    return dates
+def wib_dates(utc_naive: pa.Array) -> pa.Array:
+    """Local WIB calendar dates (UTC+7) of naive UTC timestamps; null stays null."""
+    seven_hours = pa.scalar(7 * 3600 * 1_000_000, pa.duration("us"))
+    return pc.cast(pc.add(utc_naive, seven_hours), pa.date32())
 
 
-def choice(allowed: dict[str, object], code: str = "invalid_choice"):
+def choice(allowed: dict[str, object], code: str = "invalid_choice") -> ColumnParser:
     """A parser for a closed set of answers (case-insensitive); empty -> None."""
     from ingest.values import CellError, clean_text
 
@@ -46,7 +45,8 @@ def choice(allowed: dict[str, object], code: str = "invalid_choice"):
             raise CellError(code, text)
         return allowed[key]
 
-    return parse
+    kinds = {type(value) for value in allowed.values()}
+    return ColumnParser(parse, pa.bool_() if kinds == {bool} else pa.string() if kinds == {str} else None)
 
 
 def require_one_of(found: dict, names: list[str]) -> None:
@@ -56,9 +56,9 @@ def require_one_of(found: dict, names: list[str]) -> None:
 
 def identifiers(rows: RowBuilder):
     """NIK and NIB, each validated; a row needs at least one (the UMKM key comes from it)."""
-    nik = rows.convert("nik_pemilik", parse_nik)
-    nib = rows.convert("nib", parse_nib)
-    rows.reject(pd.isna(nik) & pd.isna(nib), "missing_identifier",
+    nik = rows.convert("nik_pemilik", NIK)
+    nib = rows.convert("nib", NIB)
+    rows.reject(pc.and_(nik.is_null(), nib.is_null()).to_numpy(zero_copy_only=False), "missing_identifier",
                 "neither nik_pemilik nor nib is filled")
     return nik, nib
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from ingest.reference import load_reference
 from ingest.rows import ParseResult, RowBuilder, resolve_columns
 from ingest.sources.common import identifiers, read_cells, region_codes, require_one_of
-from ingest.values import CellError, clean_text, parse_date
+from ingest.values import CellError, clean_text
+from ingest.vectorised import DATE, TEXT
 
 REQUIRED = ["program_id", "nama_usaha", "sektor_usaha", "platform_merchant_id", "tanggal_bergabung"]
 OPTIONAL = ["nik_pemilik", "nib", "kode_kabkota", "kabupaten_kota"]
@@ -13,11 +14,12 @@ OPTIONAL = ["nik_pemilik", "nib", "kode_kabkota", "kabupaten_kota"]
 
 def parse(data: bytes, landing_path: str) -> ParseResult:
     table = read_cells(data, landing_path)
-    found = resolve_columns(table.frame, REQUIRED, OPTIONAL)
+    found = resolve_columns(table, REQUIRED, OPTIONAL)
     require_one_of(found, ["nik_pemilik", "nib"])
     require_one_of(found, ["kode_kabkota", "kabupaten_kota"])
     reference = load_reference()
     rows = RowBuilder(table, found)
+    rows.prepare(TEXT, "platform_merchant_id", "nama_usaha")
 
     def program(value):
         text = clean_text(value)
@@ -32,7 +34,7 @@ def parse(data: bytes, landing_path: str) -> ParseResult:
     sector = rows.convert("sektor_usaha", reference.sector_code)
     merchant = rows.text("platform_merchant_id")
     rows.require("platform_merchant_id", merchant)
-    joined = rows.convert("tanggal_bergabung", parse_date)
+    joined = rows.convert("tanggal_bergabung", DATE)
     rows.require("tanggal_bergabung", joined)
     business = rows.text("nama_usaha")
     rows.require("nama_usaha", business)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-
 from ingest.rows import ParseResult, RowBuilder, resolve_columns
 from ingest.sources.common import read_cells, wib_dates
-from ingest.values import CellError, clean_text, parse_date, parse_money, parse_timestamp_utc
-
-from datetime import timezone
+from ingest.values import CellError, clean_text
+from ingest.vectorised import DATE_US, MONEY, TEXT, TIMESTAMP_UTC
 
 REQUIRED = ["Transaction ID", "Transaction time", "Amount", "Transaction Status", "Feature",
             "Merchant ID"]
@@ -31,13 +29,15 @@ def _currency(value) -> str:
 
 def parse(data: bytes, landing_path: str) -> ParseResult:
     table = read_cells(data, landing_path)
-    rows = RowBuilder(table, resolve_columns(table.frame, REQUIRED, OPTIONAL))
+    rows = RowBuilder(table, resolve_columns(table, REQUIRED, OPTIONAL))
+    rows.prepare(TEXT, "Transaction ID", "Transaction Status", "Feature", "Merchant ID", *TEXT_COLUMNS.values())
+    rows.prepare(MONEY, "Amount", *MONEY_COLUMNS.values())
     transaction_id = rows.text("Transaction ID")
     rows.require("Transaction ID", transaction_id)
     # `Transaction time` is UTC (ISO with Z); a zone-less value is taken as UTC too.
-    ts_utc = rows.convert("Transaction time", lambda v: parse_timestamp_utc(v, timezone.utc))
+    ts_utc = rows.convert("Transaction time", TIMESTAMP_UTC)
     rows.require("Transaction time", ts_utc)
-    amount = rows.convert("Amount", parse_money)
+    amount = rows.convert("Amount", MONEY)
     rows.require("Amount", amount)
     status = rows.text("Transaction Status")
     rows.require("Transaction Status", status)
@@ -46,7 +46,7 @@ def parse(data: bytes, landing_path: str) -> ParseResult:
     rows.require("Merchant ID", merchant_id)
     columns = {
         "transaction_id": transaction_id,
-        "transaction_date": rows.convert("Transaction Date", lambda v: parse_date(v, us_order=True)),
+        "transaction_date": rows.convert("Transaction Date", DATE_US),
         "transaction_ts_utc": ts_utc,
         "transaction_date_wib": wib_dates(ts_utc),
         "amount": amount,
@@ -56,6 +56,6 @@ def parse(data: bytes, landing_path: str) -> ParseResult:
         "currency": rows.convert("Currency", _currency),
     }
     columns |= {name: rows.text(header) for name, header in TEXT_COLUMNS.items()}
-    columns |= {name: rows.convert(header, parse_money) for name, header in MONEY_COLUMNS.items()}
+    columns |= {name: rows.convert(header, MONEY) for name, header in MONEY_COLUMNS.items()}
     rows.reject_duplicates("Transaction ID", transaction_id)
     return rows.result(columns)

@@ -10,11 +10,13 @@ from pathlib import PurePosixPath
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from ingest.readers import QuarantineError
+from ingest.readers import QuarantineError, Table
 from ingest.rows import ParseResult, RowBuilder, resolve_columns
 from ingest.sources.common import read_cells, wib_dates
-from ingest.values import parse_count, parse_money, parse_timestamp_utc
+from ingest.vectorised import COUNT, MONEY, TEXT, TIMESTAMP_WIB, cents_of, decimals_from_cents
 
 REQUIRED = ["No. Pesanan", "Status Pesanan", "Waktu Pesanan Dibuat", "Jumlah"]
 OPTIONAL = ["Waktu Pesanan Selesai", "Nama Produk", "Nomor Referensi SKU", "Nama Variasi",
@@ -39,41 +41,44 @@ def shop_id_from_path(landing_path: str) -> str:
 def parse(data: bytes, landing_path: str) -> ParseResult:
     shop_id = shop_id_from_path(landing_path)
     table = read_cells(data, landing_path, sheet="orders")
-    found = resolve_columns(table.frame, REQUIRED, OPTIONAL)
+    found = resolve_columns(table, REQUIRED, OPTIONAL)
     if "Harga Setelah Diskon" not in found and "Total Harga Produk" not in found:
         raise QuarantineError("missing required column(s): Harga Setelah Diskon "
                               "(or Total Harga Produk in the older layout)")
     layout = "new" if "Returned quantity" in found else "old"
     rows = RowBuilder(table, found)
+    rows.prepare(TEXT, "No. Pesanan", "Status Pesanan", "Nomor Referensi SKU", "Nama Variasi", *TEXT_COLUMNS.values())
+    rows.prepare(COUNT, "Jumlah", "Returned quantity")
+    rows.prepare(MONEY, "Harga Setelah Diskon", "Total Harga Produk", "Total Pembayaran", "Dibayar Pembeli")
+    rows.prepare(TIMESTAMP_WIB, "Waktu Pesanan Dibuat", "Waktu Pesanan Selesai")
     order_id = rows.text("No. Pesanan")
     rows.require("No. Pesanan", order_id)
     status = rows.text("Status Pesanan")
     rows.require("Status Pesanan", status)
-    created = rows.convert("Waktu Pesanan Dibuat", parse_timestamp_utc)  # local WIB times
+    created = rows.convert("Waktu Pesanan Dibuat", TIMESTAMP_WIB)  # local WIB times
     rows.require("Waktu Pesanan Dibuat", created)
-    quantity = rows.convert("Jumlah", parse_count)
+    quantity = rows.convert("Jumlah", COUNT)
     rows.require("Jumlah", quantity)
-    returned = rows.convert("Returned quantity", parse_count)
-    returned = np.where(pd.isna(returned), 0, returned)
-    rows.reject(returned > np.where(pd.isna(quantity), 0, quantity), "invalid_quantity",
+    returned = rows.convert("Returned quantity", COUNT).fill_null(0)
+    rows.reject(pc.greater(returned, quantity.fill_null(0)).to_numpy(zero_copy_only=False), "invalid_quantity",
                 "column 'Returned quantity': more units returned than ordered")
     price = _line_price(rows, found, quantity)
     total_header = "Total Pembayaran" if "Total Pembayaran" in found else "Dibayar Pembeli"
     columns = {
-        "shop_id": np.full(len(rows), shop_id, dtype=object),
-        "layout": np.full(len(rows), layout, dtype=object),
+        "shop_id": pa.repeat(pa.scalar(shop_id), len(rows)),
+        "layout": pa.repeat(pa.scalar(layout), len(rows)),
         "order_id": order_id,
         "order_status": status,
         "order_created_ts_utc": created,
         "order_created_date_wib": wib_dates(created),
-        "order_completed_ts_utc": rows.convert("Waktu Pesanan Selesai", parse_timestamp_utc),
+        "order_completed_ts_utc": rows.convert("Waktu Pesanan Selesai", TIMESTAMP_WIB),
         "sku_ref": _key_text(rows, "Nomor Referensi SKU"),
         "variation_name": _key_text(rows, "Nama Variasi"),
         "price_after_discount": price,
         "quantity": quantity,
         "returned_quantity": returned,
-        "order_total_payment": rows.convert(total_header, parse_money),
-        "extra_columns": _extra_columns_json(table.frame, set(found.values())),
+        "order_total_payment": rows.convert(total_header, MONEY),
+        "extra_columns": _extra_columns_json(table, set(found.values())),
     }
     columns |= {name: rows.text(header) for name, header in TEXT_COLUMNS.items()}
     rows.reject_duplicates("the order line (No. Pesanan, Nomor Referensi SKU, Nama Variasi)",
@@ -81,31 +86,32 @@ def parse(data: bytes, landing_path: str) -> ParseResult:
     return rows.result(columns)
 
 
-def _line_price(rows: RowBuilder, found: dict, quantity: np.ndarray) -> np.ndarray:
+def _line_price(rows: RowBuilder, found: dict, quantity: pa.Array) -> pa.Array:
     """Unit price after discount; the older layout may give only the line total."""
     if "Harga Setelah Diskon" in found:
-        price = rows.convert("Harga Setelah Diskon", parse_money)
+        price = rows.convert("Harga Setelah Diskon", MONEY)
         rows.require("Harga Setelah Diskon", price)
         return price
-    line_total = rows.convert("Total Harga Produk", parse_money)
+    line_total = rows.convert("Total Harga Produk", MONEY)
     rows.require("Total Harga Produk", line_total)
-    price = np.full(len(rows), None, dtype=object)
-    for i, (total, qty) in enumerate(zip(line_total, quantity)):
-        if total is not None and qty:
-            price[i] = (total / qty).quantize(total)
-    return price
+    # total / quantity rounded half-even to cents, in whole cents (as Decimal's quantize does)
+    total, qty = cents_of(line_total), quantity.fill_null(0).to_numpy(zero_copy_only=False)
+    known = ~line_total.is_null().to_numpy(zero_copy_only=False) & (qty > 0)
+    whole, rest = np.divmod(total, np.where(known, qty, 1))
+    up = (2 * rest > qty) | ((2 * rest == qty) & (whole % 2 == 1))
+    return decimals_from_cents(np.where(known, whole + up, 0), known)
 
 
-def _key_text(rows: RowBuilder, name: str) -> np.ndarray:
+def _key_text(rows: RowBuilder, name: str) -> pa.Array:
     """Part of the line grain: an absent SKU or variation is '' so the key is never null."""
-    values = rows.text(name)
-    return np.where(pd.isna(values), "", values)
+    return rows.text(name).fill_null("")
 
 
-def _extra_columns_json(frame: pd.DataFrame, mapped: set[str]) -> np.ndarray:
+def _extra_columns_json(table: Table, mapped: set[str]) -> np.ndarray:
     """Columns this pipeline does not use, kept per row as a JSON object (raw layer only)."""
-    extra = [column for column in frame.columns if column not in mapped]
+    extra = [column for column in table.columns if column not in mapped]
     if not extra:
-        return np.full(len(frame), None, dtype=object)
-    text = frame[extra].astype(str).to_json(orient="records", lines=True, force_ascii=False)
+        return np.full(len(table), None, dtype=object)
+    frame = pd.DataFrame({column: table.cells(column) for column in extra}, columns=extra, dtype=object)
+    text = frame.astype(str).to_json(orient="records", lines=True, force_ascii=False)
     return np.array(text.splitlines() if len(frame) else [], dtype=object)

@@ -8,16 +8,18 @@ when a layout lacks it.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
 
+from ingest.readers import Table
 from ingest.reference import load_reference
 from ingest.rows import ParseResult, RowBuilder, resolve_columns
 from ingest.sources.common import (choice, identifiers, read_cells, region_codes, require_one_of,
                                    wib_dates)
-from ingest.values import (CellError, clean_text, parse_count, parse_money, parse_timestamp_utc)
+from ingest.values import CellError, clean_text
+from ingest.vectorised import COUNT, MONEY, TEXT, TIMESTAMP_UTC, TIMESTAMP_WIB
 
 REQUIRED = ["periode_survei", "nama_usaha", "sektor_usaha", "terdampak_covid", "_submission_time"]
 OPTIONAL = ["start", "end", "nik_pemilik", "nama_pemilik", "no_hp", "nib", "kode_kabkota",
@@ -43,11 +45,15 @@ def _period(value) -> str | None:
 
 def parse(data: bytes, landing_path: str) -> ParseResult:
     table = read_cells(data, landing_path)
-    found = resolve_columns(table.frame, REQUIRED, OPTIONAL)
+    found = resolve_columns(table, REQUIRED, OPTIONAL)
     require_one_of(found, ["nik_pemilik", "nib"])
     require_one_of(found, ["kode_kabkota", "kabupaten_kota"])
     reference = load_reference()
     rows = RowBuilder(table, found)
+    rows.prepare(TEXT, "_id", "_uuid", "nama_pemilik", "no_hp", "nama_usaha", "_validation_status")
+    rows.prepare(MONEY, "omzet_sebelum", "omzet_sesudah")
+    rows.prepare(COUNT, "tenaga_kerja_sebelum", "tenaga_kerja_sesudah")
+    rows.prepare(TIMESTAMP_WIB, "start", "end")
 
     period = rows.convert("periode_survei", _period)
     rows.require("periode_survei", period)
@@ -57,7 +63,7 @@ def parse(data: bytes, landing_path: str) -> ParseResult:
     impacted = rows.convert("terdampak_covid", choice(YES_NO))
     rows.require("terdampak_covid", impacted)
     # Kobo writes _submission_time in UTC without a zone; start/end carry their offset.
-    submitted = rows.convert("_submission_time", lambda v: parse_timestamp_utc(v, timezone.utc))
+    submitted = rows.convert("_submission_time", TIMESTAMP_UTC)
     rows.require("_submission_time", submitted)
     business = rows.text("nama_usaha")
     rows.require("nama_usaha", business)
@@ -65,8 +71,8 @@ def parse(data: bytes, landing_path: str) -> ParseResult:
         "submission_id": rows.text("_id"),
         "submission_uuid": rows.text("_uuid"),
         "survey_period": period,
-        "started_at_utc": rows.convert("start", parse_timestamp_utc),
-        "ended_at_utc": rows.convert("end", parse_timestamp_utc),
+        "started_at_utc": rows.convert("start", TIMESTAMP_WIB),
+        "ended_at_utc": rows.convert("end", TIMESTAMP_WIB),
         "submitted_at_utc": submitted,
         "submitted_date_wib": wib_dates(submitted),
         "nik": nik,
@@ -80,13 +86,13 @@ def parse(data: bytes, landing_path: str) -> ParseResult:
         "is_impacted": impacted,
         "primary_constraint_code": rows.convert("kendala_utama", reference.constraint_code),
         "constraint_codes": rows.convert("kendala", _multi(reference.constraint_code),
-                                         cells=_select_multiple(table.frame, found, "kendala")),
-        "turnover_before_idr": rows.convert("omzet_sebelum", parse_money),
-        "turnover_after_idr": rows.convert("omzet_sesudah", parse_money),
-        "workers_before": rows.convert("tenaga_kerja_sebelum", parse_count),
-        "workers_after": rows.convert("tenaga_kerja_sesudah", parse_count),
+                                         cells=_select_multiple(table, found, "kendala")),
+        "turnover_before_idr": rows.convert("omzet_sebelum", MONEY),
+        "turnover_after_idr": rows.convert("omzet_sesudah", MONEY),
+        "workers_before": rows.convert("tenaga_kerja_sebelum", COUNT),
+        "workers_after": rows.convert("tenaga_kerja_sesudah", COUNT),
         "digital_platforms": rows.convert("platform_digital", _multi(lambda v: v.lower()),
-                                          cells=_select_multiple(table.frame, found, "platform_digital")),
+                                          cells=_select_multiple(table, found, "platform_digital")),
         "validation_status": rows.text("_validation_status"),
     }
     # The same submission twice in one file (overlapping exports pasted together) counts once.
@@ -108,14 +114,15 @@ def _multi(to_code):
     return parse
 
 
-def _select_multiple(frame: pd.DataFrame, found: dict, question: str) -> np.ndarray:
+def _select_multiple(table: Table, found: dict, question: str) -> np.ndarray:
     """The summary column, or the names of the `question/choice` columns that hold 1."""
     if question in found:
-        return frame[found[question]].to_numpy(dtype=object)
+        return table.cells(found[question])
     prefix = question + "/"
-    choices = [c for c in frame.columns if c.startswith(prefix)]
+    choices = [c for c in table.columns if c.startswith(prefix)]
     if not choices:
-        return np.full(len(frame), None, dtype=object)
-    ticked = frame[choices].astype(str).isin(["1", "1.0", "True", "true"])
+        return np.full(len(table), None, dtype=object)
+    frame = pd.DataFrame({c: table.cells(c) for c in choices}, columns=choices, dtype=object)
+    ticked = frame.astype(str).isin(["1", "1.0", "True", "true"])
     names = np.array([c[len(prefix):] for c in choices], dtype=object)
     return np.array([" ".join(names[mask]) or None for mask in ticked.to_numpy()], dtype=object)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingest.reference import load_reference
 from ingest.rows import ParseResult, RowBuilder, resolve_columns
 from ingest.sources.common import choice, read_cells, wib_dates
-from ingest.values import CellError, clean_text, parse_money, parse_timestamp_utc
+from ingest.values import CellError, clean_text
+from ingest.vectorised import MONEY, TEXT, TIMESTAMP_WIB
 
 REQUIRED = ["id_transaksi", "id_peserta", "tanggal_transaksi", "negara_pembeli", "mata_uang",
             "nilai", "status"]
@@ -33,18 +35,19 @@ def _currency(value) -> str | None:
 
 def parse(data: bytes, landing_path: str) -> ParseResult:
     table = read_cells(data, landing_path, json_key="transaksi")
-    rows = RowBuilder(table, resolve_columns(table.frame, REQUIRED, OPTIONAL))
+    rows = RowBuilder(table, resolve_columns(table, REQUIRED, OPTIONAL))
+    rows.prepare(TEXT, "id_transaksi", "id_peserta", "nama_peserta")
     transaction_id = rows.text("id_transaksi")
     rows.require("id_transaksi", transaction_id)
     participant_id = rows.text("id_peserta")
     rows.require("id_peserta", participant_id)
-    ts_utc = rows.convert("tanggal_transaksi", parse_timestamp_utc)  # zone-less = WIB
+    ts_utc = rows.convert("tanggal_transaksi", TIMESTAMP_WIB)  # zone-less = WIB
     rows.require("tanggal_transaksi", ts_utc)
     country = rows.convert("negara_pembeli", _country)
     rows.require("negara_pembeli", country)
     currency = rows.convert("mata_uang", _currency)
     rows.require("mata_uang", currency)
-    amount = rows.convert("nilai", parse_money)
+    amount = rows.convert("nilai", MONEY)
     rows.require("nilai", amount)
     status = rows.convert("status", choice(STATUSES, "unknown_status"))
     rows.require("status", status)
@@ -65,13 +68,16 @@ def parse(data: bytes, landing_path: str) -> ParseResult:
     })
 
 
-def _reject_missing_fx(rows: RowBuilder, currency: np.ndarray, local_dates: np.ndarray) -> None:
+def _reject_missing_fx(rows: RowBuilder, currency: pa.Array, local_dates: pa.Array) -> None:
     """A currency or month without a rate is a row error, never a zero (data contract 2.5)."""
     fx = load_reference().fx_months
-    known = {code for _, code in fx}
-    months = np.array([d.strftime("%Y-%m") if d is not None else None for d in local_dates], dtype=object)
-    unknown = np.array([c is not None and c not in known for c in currency])
-    rows.reject(unknown, "unknown_currency", "column 'mata_uang': currency not in fx_rates_monthly")
-    missing = np.array([c is not None and m is not None and c in known and (m, c) not in fx
-                        for c, m in zip(currency, months)])
-    rows.reject(missing, "missing_fx_rate", "no fx_rates_monthly rate for this currency and month")
+    known = pc.is_in(currency, value_set=pa.array(sorted({code for _, code in fx}), pa.string()))
+    unknown = pc.and_(currency.is_valid(), pc.invert(known))
+    rows.reject(unknown.to_numpy(zero_copy_only=False), "unknown_currency",
+                "column 'mata_uang': currency not in fx_rates_monthly")
+    months = pc.strftime(pc.cast(local_dates, pa.timestamp("s")), "%Y-%m")
+    rates = pa.array(sorted(f"{month}|{code}" for month, code in fx), pa.string())
+    missing = pc.and_(pc.and_(known, months.is_valid()),
+                      pc.invert(pc.is_in(pc.binary_join_element_wise(months, currency, "|"), value_set=rates)))
+    rows.reject(missing.fill_null(False).to_numpy(zero_copy_only=False), "missing_fx_rate",
+                "no fx_rates_monthly rate for this currency and month")

@@ -7,11 +7,13 @@
   a materialized partition of `raw_files`, so the UI shows one history per file either way.
 """
 
+import time
 from collections import Counter
 
 import dagster as dg
 import duckdb
 
+from ingest.memory import release_memory
 from ingest.raw_load import LoadOutcome, connect_warehouse, load_files, pending_files
 from ingest.raw_schema import PERSONAL_COLUMNS
 from ingest.sources import SOURCES
@@ -66,19 +68,38 @@ def landing_reconciliation(context: dg.AssetExecutionContext, umkm: UmkmSettings
         pending = pending_files(con, umkm.landing, umkm.settle_seconds)
     finally:
         con.close()
+    started = time.perf_counter()
+    # One log line per file that needs a look (the batch can be thousands of files: each line is
+    # an event in Dagster's storage); every file still gets its partition materialization below.
     outcomes = load_files(umkm.warehouse, umkm.landing, [f.path for f, _ in pending], umkm.hash_salt,
-                          on_outcome=lambda outcome: log_outcome(context, outcome))
+                          on_outcome=lambda outcome: log_outcome(context, outcome) if needs_a_look(outcome) else None)
+    release_memory()
+    log_summary(context, outcomes, time.perf_counter() - started)
     record_partitions(context, outcomes)
     return dg.MaterializeResult(metadata=ledger_metadata(outcomes))
+
+
+# Dagster stores each materialization on its own (about 8 ms for a file's two events on SQLite):
+# fine for a nightly run's hundreds of files, 100 s for a history load of 6,000. Above this many
+# files only the first 100 that need a look get their partition events; every version is still registered
+# as a partition (the sensor skips registered versions) and raw.landing_files records them all.
+PARTITION_EVENTS_LIMIT = 500
+LOOK_EVENTS_LIMIT = 100
 
 
 def record_partitions(context: dg.AssetExecutionContext, outcomes: list[LoadOutcome]) -> None:
     """Register each loaded version as a `raw_files` partition and log its materialization."""
     keys = {o.path: partition_key(o.path, o.sha256) for o in outcomes}
-    new = [k for k in keys.values() if not context.instance.has_dynamic_partition(landing_files.name, k)]
-    if new:
-        context.instance.add_dynamic_partitions(landing_files.name, new)
-    for outcome in outcomes:
+    distinct = list(dict.fromkeys(keys.values()))
+    for start in range(0, len(distinct), 500):   # idempotent: existing keys are skipped
+        context.instance.add_dynamic_partitions(landing_files.name, distinct[start:start + 500])
+    logged = outcomes
+    if len(outcomes) > PARTITION_EVENTS_LIMIT:
+        logged = [o for o in outcomes if needs_a_look(o)][:LOOK_EVENTS_LIMIT]
+        context.log.info(f"{len(outcomes)} file versions registered as raw_files partitions; partition "
+                         f"events logged for {len(logged)} of them (those that need a look): see "
+                         f"raw.landing_files for every file")
+    for outcome in logged:
         targets = [LEDGER_KEY] + ([SOURCE_KEYS[outcome.source]] if outcome.source else [])
         for asset_key in targets:
             context.log_event(dg.AssetMaterialization(asset_key=asset_key, partition=keys[outcome.path],
@@ -88,6 +109,20 @@ def record_partitions(context: dg.AssetExecutionContext, outcomes: list[LoadOutc
 def log_outcome(context: dg.AssetExecutionContext, outcome: LoadOutcome) -> None:
     context.log.info(f"{outcome.status}: {outcome.path} read={outcome.rows_read} loaded={outcome.rows_loaded} "
                      f"rejected={outcome.rows_rejected}" + (f" ({outcome.reason})" if outcome.reason else ""))
+
+
+def needs_a_look(outcome: LoadOutcome) -> bool:
+    """Quarantined or duplicate files, and loads that rejected rows or replaced a version."""
+    return outcome.status != "loaded" or bool(outcome.rows_rejected) or outcome.replaced is not None
+
+
+def log_summary(context: dg.AssetExecutionContext, outcomes: list[LoadOutcome], seconds: float) -> None:
+    statuses = Counter(o.status for o in outcomes)
+    rows = sum(o.rows_read for o in outcomes)
+    context.log.info(f"{len(outcomes)} file(s) in {seconds:.1f}s ({rows / max(seconds, 1e-9):,.0f} rows/s): "
+                     + ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
+                     + f"; rows read={rows} loaded={sum(o.rows_loaded for o in outcomes)} "
+                       f"rejected={sum(o.rows_rejected for o in outcomes)}")
 
 
 def load_metadata(outcomes: list[LoadOutcome]) -> dict:

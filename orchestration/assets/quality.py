@@ -18,6 +18,7 @@ changed since they last passed.
 
 import dagster as dg
 
+from ingest.memory import DUCKDB_CONFIG, release_memory
 from orchestration.assets.dbt import RECONCILIATION_KEY
 from orchestration.automation import WAREHOUSE_POOL
 from orchestration.resources import UmkmSettings
@@ -103,13 +104,15 @@ def run_checks(context: dg.AssetCheckExecutionContext, umkm: UmkmSettings, targe
     selected = context.selected_asset_check_keys
     targets = [t for t in targets if any(k.asset_key == target_key(t) for k in selected)]
     site = docs_dir_from_env(umkm.warehouse) / "gx" / layer
-    con = duckdb.connect(str(umkm.warehouse))   # read-write: the watermark is kept in the warehouse
+    # read-write: the watermark is kept in the warehouse
+    con = duckdb.connect(str(umkm.warehouse), config=DUCKDB_CONFIG)
     try:
         scopes = plan_scopes(con, targets)
         results = validate_targets(con, targets, docs_site=site, scopes=scopes)
         recorded = record_passed(con, results, scopes)
     finally:
         con.close()
+        release_memory()
     context.log.info(f"GX suites on the {layer} layer:\n{summarize(results)}\n"
                      f"watermark moved for: {', '.join(recorded) or 'none'}")
     for result in results:
