@@ -14,12 +14,14 @@ import pyarrow.compute as pc
 
 def umkm_key(nik: str | None, nib: str | None, salt: str) -> str | None:
     if nik:
-        material = f"{salt}|nik|{nik}"
-    elif nib:
-        material = f"{salt}|nib|{nib}"
-    else:
-        return None
-    return hashlib.sha256(material.encode()).hexdigest()[:32]
+        return _digest(salt, f"nik|{nik}")
+    if nib:
+        return _digest(salt, f"nib|{nib}")
+    return None
+
+
+def _digest(salt: str, material: str) -> str:
+    return hashlib.sha256(f"{salt}|{material}".encode()).hexdigest()[:32]
 
 
 def umkm_keys(nik: pa.Array | pa.ChunkedArray, nib: pa.Array | pa.ChunkedArray, salt: str) -> pa.Array:
@@ -30,6 +32,5 @@ def umkm_keys(nik: pa.Array | pa.ChunkedArray, nib: pa.Array | pa.ChunkedArray, 
                           pc.if_else(use_nib, pc.binary_join_element_wise("nib", nib, "|"),
                                      pa.scalar(None, pa.string())))
     distinct = pc.unique(material).drop_null()
-    keys = pa.array([hashlib.sha256(f"{salt}|{text}".encode()).hexdigest()[:32] for text in distinct.to_pylist()],
-                    pa.string())
+    keys = pa.array([_digest(salt, material) for material in distinct.to_pylist()], pa.string())
     return keys.take(pc.index_in(material, value_set=distinct))

@@ -269,11 +269,13 @@ def connect_warehouse(warehouse_path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def pending_files(con: duckdb.DuckDBPyConnection, landing_dir: Path, settle_seconds: float = 0.0
-                  ) -> list[tuple[LandingFile, str]]:
-    """Settled landing files whose bytes differ from the version the ledger holds, with sha256.
+                  ) -> list[LandingFile]:
+    """Settled landing files whose bytes may differ from the version the ledger holds.
 
     A file whose size and mtime match its ledger version is not even read, so a run with
-    nothing new costs one directory listing and one ledger query.
+    nothing new costs one directory listing and one ledger query. A path the ledger has never
+    seen is pending without being hashed here (the load hashes what it reads); only a known
+    path with a new size or mtime is hashed, to tell a copy of the same bytes from a new version.
     """
     from ingest.landing import scan_landing, sha256_of_file
 
@@ -283,15 +285,18 @@ def pending_files(con: duckdb.DuckDBPyConnection, landing_dir: Path, settle_seco
     pending = []
     for landing_file in scan_landing(landing_dir, settle_seconds, include_unreadable=True):
         version = known.get(landing_file.path)
-        if version and version[1] == landing_file.size and version[2] == _utc(landing_file.mtime):
+        if version is None:
+            pending.append(landing_file)
+            continue
+        if version[1] == landing_file.size and version[2] == _utc(landing_file.mtime):
             continue
         try:
             sha = (unreadable_sha(landing_file) if landing_file.problem
                    else sha256_of_file(landing_file.absolute(landing_dir)))
         except (FileNotFoundError, NotADirectoryError):
             continue  # moved away since the listing: nothing to load, nothing lost
-        if not version or version[0] != sha:
-            pending.append((landing_file, sha))
+        if version[0] != sha:
+            pending.append(landing_file)
     return pending
 
 
@@ -311,7 +316,7 @@ def load_files(warehouse_path: Path, landing_dir: Path, paths: list[str], salt: 
 
     def load(batch: list[Version]) -> None:
         ledger = LedgerView.read(con, batch)
-        ahead = ParseAhead(pool, ledger, batch, force)
+        ahead = ParseAhead(pool, 2 * workers, ledger, batch, force)   # in flight or waiting: bounds their memory
         plans = []
         for index in range(len(batch)):
             version, batch[index] = batch[index], None   # free the bytes once planned
@@ -323,7 +328,7 @@ def load_files(warehouse_path: Path, landing_dir: Path, paths: list[str], salt: 
                 on_outcome(plan.outcome)
 
     con = connect_warehouse(warehouse_path)
-    pool = parse_pool(sum(f.size for f in landing_files))
+    pool, workers = parse_pool(sum(f.size for f in landing_files))
     try:
         batch, size = [], 0
         for landing_file in landing_files:
@@ -359,12 +364,13 @@ def parse_on_worker(source: str | None, data: bytes, path: str) -> ParseResult:
 RELEASE_AFTER_BYTES = 8 << 20
 
 
-def parse_pool(total_bytes: int) -> Executor:
+def parse_pool(total_bytes: int) -> tuple[Executor, int]:
+    """The executor that parses ahead, and how many parses it runs at once."""
     workers = os.cpu_count() or 1
     if total_bytes < PROCESS_POOL_BYTES or workers < 2:
-        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse-ahead")
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse-ahead"), 1
     # spawn, not fork: the parent holds a DuckDB connection and threads (Dagster's among them)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")), workers
 
 
 class ParseAhead:
@@ -375,9 +381,8 @@ class ParseAhead:
     file) is not parsed ahead; a result nobody asks for is dropped.
     """
 
-    def __init__(self, pool: Executor, ledger: LedgerView, batch: list[Version], force: bool):
-        self.pool, self.batch, self.futures = pool, batch, {}
-        self.depth = 2 * getattr(pool, "_max_workers", 1)   # parses in flight or waiting: bounds their memory
+    def __init__(self, pool: Executor, depth: int, ledger: LedgerView, batch: list[Version], force: bool):
+        self.pool, self.depth, self.batch, self.futures = pool, depth, batch, {}
         seen: set[str] = set()
         self.wanted = []
         for index, version in enumerate(batch):
@@ -409,7 +414,7 @@ def load_new_files(warehouse_path: Path, landing_dir: Path, salt: str, settle_se
     """Load every settled landing file whose version is new, oldest first."""
     con = connect_warehouse(warehouse_path)
     try:
-        paths = [landing_file.path for landing_file, _ in pending_files(con, landing_dir, settle_seconds)]
+        paths = [landing_file.path for landing_file in pending_files(con, landing_dir, settle_seconds)]
     finally:
         con.close()
     return load_files(warehouse_path, landing_dir, paths, salt, on_outcome=on_outcome)

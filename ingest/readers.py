@@ -58,14 +58,18 @@ class Table:
 
     def cells(self, header: str) -> np.ndarray:
         """A column as an object array of Python values."""
-        column = self.columns[header]
-        return column.to_numpy(zero_copy_only=False) if isinstance(column, pa.Array) else column
+        return as_objects(self.columns[header])
 
     @cached_property
     def frame(self) -> pd.DataFrame:
         """All cells as a DataFrame of Python values (for people and tests; parsers use `columns`)."""
         return pd.DataFrame({header: self.cells(header) for header in self.columns}, columns=list(self.columns),
                             dtype=object)
+
+
+def as_objects(column: Column) -> np.ndarray:
+    """Cells as an object array of Python values (Arrow strings converted, object arrays as they are)."""
+    return column.to_numpy(zero_copy_only=False) if isinstance(column, pa.Array) else column
 
 
 MAX_FIRST_LINE_BYTES = 1 << 20   # a header line longer than 1 MB is not an export's header

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ingest.readers import QuarantineError, Table, header_key
+from ingest.readers import QuarantineError, Table, as_objects, header_key
 from ingest.vectorised import TEXT, ColumnParser, parse_column
 
 REJECT_SCHEMA = pa.schema([("row_number", pa.int32()), ("reason_code", pa.string()), ("reason", pa.string()),
@@ -94,8 +94,7 @@ class RowBuilder:
 
     def cells(self, name: str) -> np.ndarray:
         """The raw cells of a contract column as Python values; all None when an optional column is absent."""
-        column = self._column(name)
-        return column.to_numpy(zero_copy_only=False) if isinstance(column, pa.Array) else column
+        return as_objects(self._column(name))
 
     def _column(self, name: str) -> pa.Array | np.ndarray:
         """The cells as the reader holds them (Arrow strings for CSV)."""
@@ -119,7 +118,7 @@ class RowBuilder:
         columns = [self.table.columns[self.columns[name]] for name in names]
         values, bad_rows, errors = parse_column(parser, pa.concat_arrays(columns)
                                                 if all(isinstance(c, pa.Array) for c in columns)
-                                                else np.concatenate([_objects(c) for c in columns]))
+                                                else np.concatenate([as_objects(c) for c in columns]))
         column_of_bad = bad_rows // size if size else bad_rows
         for index, name in enumerate(names):
             mine = np.flatnonzero(column_of_bad == index)
@@ -198,10 +197,6 @@ class RowBuilder:
                       for i, p in enumerate(bad_positions)], pa.string()),
         ], schema=REJECT_SCHEMA)
         return ParseResult(rows, rejects, len(self), list(self.table.notes))
-
-
-def _objects(column: pa.Array | np.ndarray) -> np.ndarray:
-    return column.to_numpy(zero_copy_only=False) if isinstance(column, pa.Array) else column
 
 
 def _is_null(values) -> np.ndarray:

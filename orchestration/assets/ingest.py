@@ -71,7 +71,7 @@ def landing_reconciliation(context: dg.AssetExecutionContext, umkm: UmkmSettings
     started = time.perf_counter()
     # One log line per file that needs a look (the batch can be thousands of files: each line is
     # an event in Dagster's storage); every file still gets its partition materialization below.
-    outcomes = load_files(umkm.warehouse, umkm.landing, [f.path for f, _ in pending], umkm.hash_salt,
+    outcomes = load_files(umkm.warehouse, umkm.landing, [f.path for f in pending], umkm.hash_salt,
                           on_outcome=lambda outcome: log_outcome(context, outcome) if needs_a_look(outcome) else None)
     release_memory()
     log_summary(context, outcomes, time.perf_counter() - started)
