@@ -102,6 +102,19 @@ def test_ids_unique_within_a_file_version_not_across_versions(con):
     assert outcome.unexpected_count == 2 and outcome.sample_values == ["2", "2"]
 
 
+def test_a_missing_sku_is_a_key_value_for_order_line_uniqueness(con):
+    insert(con, "shopee_order_lines", sku_ref=None, variation_name=None)
+    insert(con, "shopee_order_lines", sku_ref="SKU-B", row_number=2)           # another line of the order
+    insert(con, "shopee_order_lines", sku_ref=None, variation_name="Merah", row_number=3)
+    assert not validate(con, suites.SHOPEE)["shopee_order_lines"].failures(ERROR)
+    insert(con, "shopee_order_lines", sku_ref=None, variation_name=None, row_number=4)   # the first line again
+    outcome = failed(validate(con, suites.SHOPEE)["shopee_order_lines"])[
+        "expect_column_values_to_be_between(order_line_rows_in_version)"]
+    assert outcome.unexpected_count == 2
+    assert sorted(outcome.sample_rows) == ["landing_path=x/file.csv row_number=1 shop_id=5001 order_id=O1",
+                                           "landing_path=x/file.csv row_number=4 shop_id=5001 order_id=O1"]
+
+
 def test_unknown_statuses_currencies_and_regions_fail(con):
     insert(con, "gofood_transactions", transaction_status="Berhasil")
     insert(con, "uvo_transactions", currency="XYZ")

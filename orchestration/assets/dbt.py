@@ -1,6 +1,8 @@
 """The dbt models, seeds and tests as Dagster assets (dagster-dbt)."""
 
 
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -33,8 +35,39 @@ def prepare_manifest(project: DbtProject = dbt_project) -> Path:
     return manifest
 
 
+class UmkmDbtCliResource(DbtCliResource):
+    """dagster-dbt's CLI resource without its in-process dbt adapter.
+
+    For every `cli()` call dagster-dbt builds a dbt adapter in this process (about 3 s), used only
+    to fetch row counts and column metadata afterwards; we fetch neither, and the dbt subprocess
+    has its own adapter. (A private method of the pinned dagster-dbt; tests/test_dbt_resource.py
+    fails if an upgrade renames it.)
+    """
+
+    def _initialize_dbt_core_adapter(self, args):
+        return None
+
+
 def dbt_cli_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+    return UmkmDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+
+
+def keep_partial_parse(invocation_target: Path, project: DbtProject = dbt_project) -> None:
+    """Make a build's parse state the one the next build starts from.
+
+    dagster-dbt copies `target/partial_parse.msgpack` into each invocation's own target folder.
+    dbt reuses it only when it was written with the same profile (warehouse path included), so
+    the one `dbt parse` wrote at import time is rejected and every build re-parsed in full. The
+    copy back is atomic: a concurrent build reads the old file or the new one, never half of
+    one, and dbt still falls back to a full parse when a project file or the profile differs.
+    """
+    written = invocation_target / "partial_parse.msgpack"
+    if not written.exists():
+        return
+    shared = Path(project.project_dir) / project.target_path / "partial_parse.msgpack"
+    staging = shared.with_name(f".partial_parse.{os.getpid()}.msgpack")
+    shutil.copyfile(written, staging)
+    os.replace(staging, shared)
 
 
 class UmkmDbtTranslator(DagsterDbtTranslator):
@@ -67,5 +100,11 @@ def umkm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, conf
     versions loaded since the last build touch, and rebuilds in full by itself when it cannot
     trust its state (first build, changed models or seeds, a failed test in the last build).
     """
-    args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
-    yield from dbt.cli(args, context=context).stream()
+    # Unit tests check the SQL on fixed inputs: `make test` runs them (tests/test_dbt_marts_sql.py);
+    # in production they would only repeat the same result (dbt's advice).
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    if config.full_refresh:
+        args.append("--full-refresh")
+    invocation = dbt.cli(args, context=context)
+    yield from invocation.stream()
+    keep_partial_parse(invocation.target_path)

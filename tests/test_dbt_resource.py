@@ -1,0 +1,34 @@
+"""The dbt resource's two start-up savings: no in-process adapter, and the parse state kept."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from dagster_dbt import DbtCliResource
+
+from orchestration.assets.dbt import UmkmDbtCliResource, dbt_cli_resource, keep_partial_parse
+
+
+def test_the_adapter_hook_we_override_still_exists_in_dagster_dbt():
+    # an upgrade that renames it would silently bring the 3 s per build back
+    assert callable(getattr(DbtCliResource, "_initialize_dbt_core_adapter", None))
+    resource = dbt_cli_resource()
+    assert isinstance(resource, UmkmDbtCliResource)
+    assert resource._initialize_dbt_core_adapter(["build"]) is None
+
+
+def test_a_builds_parse_state_replaces_the_shared_one_whole(tmp_path):
+    project = SimpleNamespace(project_dir=tmp_path, target_path="target")
+    shared = tmp_path / "target" / "partial_parse.msgpack"
+    shared.parent.mkdir()
+    shared.write_bytes(b"old profile")
+    build = tmp_path / "target" / "umkm_dbt_models-abc"
+    build.mkdir()
+
+    keep_partial_parse(build, project)             # the build wrote none (it failed early): keep the old
+    assert shared.read_bytes() == b"old profile"
+
+    (build / "partial_parse.msgpack").write_bytes(b"this build's profile" * 1000)
+    keep_partial_parse(build, project)
+    assert shared.read_bytes() == b"this build's profile" * 1000
+    assert sorted(p.name for p in shared.parent.iterdir()) == ["partial_parse.msgpack", "umkm_dbt_models-abc"]
