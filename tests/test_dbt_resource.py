@@ -1,12 +1,14 @@
-"""The dbt resource's two start-up savings: no in-process adapter, and the parse state kept."""
+"""The dbt resource's start-up savings: no in-process adapter, no `dbt --version`, the parse state kept."""
 
 from __future__ import annotations
 
+import subprocess
+from functools import cached_property
 from types import SimpleNamespace
 
 from dagster_dbt import DbtCliResource
 
-from orchestration.assets.dbt import UmkmDbtCliResource, dbt_cli_resource, keep_partial_parse
+from orchestration.assets.dbt import DBT_EXECUTABLE, UmkmDbtCliResource, dbt_cli_resource, keep_partial_parse
 
 
 def test_the_adapter_hook_we_override_still_exists_in_dagster_dbt():
@@ -15,6 +17,12 @@ def test_the_adapter_hook_we_override_still_exists_in_dagster_dbt():
     resource = dbt_cli_resource()
     assert isinstance(resource, UmkmDbtCliResource)
     assert resource._initialize_dbt_core_adapter(["build"]) is None
+
+
+def test_the_dbt_version_we_report_is_the_one_the_dbt_executable_reports():
+    assert isinstance(DbtCliResource.__dict__.get("_cli_version"), cached_property)   # still there to override
+    reported = subprocess.run([DBT_EXECUTABLE, "--version"], capture_output=True, text=True, check=True).stdout
+    assert f"installed: {dbt_cli_resource()._cli_version}" in reported
 
 
 def test_a_builds_parse_state_replaces_the_shared_one_whole(tmp_path):
