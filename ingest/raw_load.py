@@ -34,11 +34,6 @@ from ingest.sources import SOURCES
 
 _ARROW_TYPES = {"varchar": pa.string(), "timestamp": pa.timestamp("us"), "date": pa.date32(),
                 "integer": pa.int32(), "boolean": pa.bool_(), "decimal(18,2)": pa.decimal128(18, 2)}
-_LEDGER_SCHEMA = pa.schema([  # raw.landing_files, in the order of `Plan.ledger_row`
-    ("landing_path", pa.string()), ("sha256", pa.string()), ("source", pa.string()), ("status", pa.string()),
-    ("reason", pa.string()), ("rows_read", pa.int32()), ("rows_loaded", pa.int32()),
-    ("rows_rejected", pa.int32()), ("size_bytes", pa.int64()), ("file_landed_at", pa.timestamp("us")),
-    ("first_seen", pa.timestamp("us")), ("loaded_at", pa.timestamp("us"))])
 _LINEAGE = {"landing_path": pa.string(), "sha256": pa.string(), "row_number": pa.int32(),
             "file_landed_at": pa.timestamp("us"), "loaded_at": pa.timestamp("us")}
 
@@ -237,17 +232,18 @@ def write_plans(con: duckdb.DuckDBPyConnection, plans: list[Plan]) -> None:
                             [outcome.path, outcome.sha256])
         for table, tables in incoming.items():
             _insert_rows(con, table, pa.concat_tables(tables))
-        _insert_rows(con, "landing_files", _ledger_rows([plan.ledger_row for plan in plans]))
+        _insert_rows(con, "landing_files", _ledger_rows(con, [plan.ledger_row for plan in plans]))
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
 
 
-def _ledger_rows(rows: list[tuple]) -> pa.Table:
-    """Ledger rows as one Arrow table: one insert instead of one per file (1,4 ms each)."""
-    return pa.table([pa.array(column, kind) for column, kind in zip(zip(*rows), _LEDGER_SCHEMA.types)],
-                    schema=_LEDGER_SCHEMA)
+def _ledger_rows(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> pa.Table:
+    """`Plan.ledger_row`s (in the column order of raw.landing_files) as one Arrow table: one
+    insert instead of one per file (1,4 ms each). The insert casts each column to the table's type."""
+    names = [column[0] for column in con.execute("select * from raw.landing_files limit 0").description]
+    return pa.table({name: pa.array(values) for name, values in zip(names, zip(*rows))})
 
 
 def _retire_version(con, path: str, old_sha: str, source: str | None) -> None:
@@ -336,7 +332,7 @@ def load_files(warehouse_path: Path, landing_dir: Path, paths: list[str], salt: 
                      if f is not None]   # a file gone since it was listed: nothing to load, nothing lost
     outcomes = []
     con = connect_warehouse(warehouse_path)
-    pool, _ = parse_pool(sum(f.size for f in landing_files))
+    pool = parse_pool(sum(f.size for f in landing_files))
     ledger = LedgerView()
 
     def write(plans: list[Plan]) -> None:
@@ -350,7 +346,7 @@ def load_files(warehouse_path: Path, landing_dir: Path, paths: list[str], salt: 
         planned: list[Plan] = []
         for batch in _batches(landing_dir, landing_files):
             ledger.extend(con, batch)
-            ahead = ParseAhead(pool, PARSE_AHEAD_FILES, ledger, batch, force, PARSE_AHEAD_BYTES)
+            ahead = ParseAhead(pool, PARSE_AHEAD_FILES, PARSE_AHEAD_BYTES, ledger, batch, force)
             write(planned)        # the previous batch, while the workers parse this one
             planned = []
             for index in range(len(batch)):
@@ -396,13 +392,13 @@ def parse_on_worker(source: str | None, data: bytes, path: str) -> ParseResult:
 RELEASE_AFTER_BYTES = 8 << 20
 
 
-def parse_pool(total_bytes: int) -> tuple[Executor, int]:
-    """The executor that parses ahead, and how many parses it runs at once."""
+def parse_pool(total_bytes: int) -> Executor:
+    """The executor that parses ahead: a thread for small loads, a process per core for large ones."""
     workers = os.cpu_count() or 1
     if total_bytes < PROCESS_POOL_BYTES or workers < 2:
-        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse-ahead"), 1
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse-ahead")
     # spawn, not fork: the parent holds a DuckDB connection and threads (Dagster's among them)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")), workers
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
 
 
 class ParseAhead:
@@ -416,10 +412,10 @@ class ParseAhead:
     and is enough to keep the workers busy through the write of a batch.
     """
 
-    def __init__(self, pool: Executor, depth: int, ledger: LedgerView, batch: list[Version], force: bool,
-                 max_bytes: int = 0):
-        self.pool, self.depth, self.max_bytes, self.batch, self.futures = pool, depth, max_bytes, batch, {}
-        self.bytes_ahead = 0
+    def __init__(self, pool: Executor, depth: int, max_bytes: int, ledger: LedgerView, batch: list[Version],
+                 force: bool):
+        self.pool, self.depth, self.max_bytes, self.batch = pool, depth, max_bytes, batch
+        self.futures: dict[int, tuple[Future, int]] = {}   # index in the batch -> (parse, bytes parsed)
         seen: set[str] = set()
         self.wanted = []
         for index, version in enumerate(batch):
@@ -432,24 +428,22 @@ class ParseAhead:
         self._submit()
 
     def take(self, index: int) -> Future | None:
-        future = self.futures.pop(index, None)
-        if future is not None:
-            self.bytes_ahead -= future.size
+        future, _ = self.futures.pop(index, (None, 0))
         self._submit()
         return future
 
     def _submit(self) -> None:
+        ahead = sum(size for _, size in self.futures.values())
         while self.next < len(self.wanted) and len(self.futures) < self.depth:
             index = self.wanted[self.next]
             version = self.batch[index]
-            if version is not None and self.futures and self.bytes_ahead + len(version.data) > self.max_bytes:
+            if version is not None and self.futures and ahead + len(version.data) > self.max_bytes:
                 return
             self.next += 1
             if version is not None:
                 future = self.pool.submit(parse_on_worker, version.file.source, version.data, version.file.path)
-                future.size = len(version.data)
-                self.futures[index] = future
-                self.bytes_ahead += future.size
+                self.futures[index] = (future, len(version.data))
+                ahead += len(version.data)
 
 
 def load_new_files(warehouse_path: Path, landing_dir: Path, salt: str, settle_seconds: float = 0.0,

@@ -27,6 +27,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from ingest.reference import SEEDS_DIR
 
@@ -175,8 +176,13 @@ def unique_in_version(column: str, what: str) -> list[Expect]:
                     max_value=1)]
 
 
+class RowsInVersion(NamedTuple):
+    column: str   # select expression
+    join: str     # the join it reads, after the FROM
+
+
 def rows_in_version(table: str, alias: str, keys: tuple[str, ...], name: str, when: str | None = None,
-                    ) -> tuple[str, str]:
+                    ) -> RowsInVersion:
     """The column `name` for `unique_in_version` (how many rows of the row's file version share
     its key; null when `when`, by default "the first key is there", is false) and the join it needs.
 
@@ -189,7 +195,7 @@ def rows_in_version(table: str, alias: str, keys: tuple[str, ...], name: str, wh
     column = f"case when {when or f'{alias}.{keys[0]} is not null'} then coalesce({repeats}.n, 1) end as {name}"
     join = (f"left join (select {key_columns}, count(*) as n from {table} {alias} where {SCOPE} "
             f"group by all having count(*) > 1) {repeats} on {on}")
-    return column, join
+    return RowsInVersion(column, join)
 
 
 @dataclass(frozen=True)
@@ -259,7 +265,7 @@ SURVEY = Target("raw", "survey_submissions", description="KoboToolbox survey sub
         "turnover_before_idr", "turnover_after_idr", "workers_before", "workers_after", "validation_status")),
     Suite("raw.survey_submissions", f"""
         select s.rowid as _rowid,
-            {_SUBMISSION_ROWS[0]},
+            {_SUBMISSION_ROWS.column},
             s.survey_period,
             try_strptime(s.survey_period || '-01', '%Y-%m-%d')::date as survey_period_start,
             s.umkm_key, s.region_code, s.sector_code, s.scale, s.is_impacted, s.primary_constraint_code,
@@ -270,7 +276,7 @@ SURVEY = Target("raw", "survey_submissions", description="KoboToolbox survey sub
             s.submitted_date_wib,
             coalesce(s.validation_status, '') as validation_status
         from raw.survey_submissions s
-        {_SUBMISSION_ROWS[1]}
+        {_SUBMISSION_ROWS.join}
         where {SCOPE}
     """, (
         *unique_in_version("submission_rows_in_version", "the Kobo submission id (_id)"),
@@ -310,10 +316,10 @@ ENROLLMENT = Target("raw", "enrollments", description="program participant regis
                                   "platform_merchant_id", "joined_date")),
     Suite("raw.enrollments", f"""
         select e.rowid as _rowid,
-            {_ENROLLMENT_ROWS[0]},
+            {_ENROLLMENT_ROWS.column},
             e.program_id, e.platform_merchant_id, e.umkm_key, e.region_code, e.sector_code, e.joined_date
         from raw.enrollments e
-        {_ENROLLMENT_ROWS[1]}
+        {_ENROLLMENT_ROWS.join}
         where {SCOPE}
     """, (
         *unique_in_version("enrollment_rows_in_version", "(program_id, platform_merchant_id)"),
@@ -338,7 +344,7 @@ GOFOOD = Target("raw", "gofood_transactions", description="GoBiz transaction rep
                                           "merchant_id", "currency")),
     Suite("raw.gofood_transactions", f"""
         select g.rowid as _rowid,
-            {_GOFOOD_ROWS[0]},
+            {_GOFOOD_ROWS.column},
             g.merchant_id,
             lower(trim(g.transaction_status)) as transaction_status,
             g.feature,
@@ -349,7 +355,7 @@ GOFOOD = Target("raw", "gofood_transactions", description="GoBiz transaction rep
             case when lower(trim(g.transaction_status)) in ('settlement', 'completed')
                  then g.merchant_id in {_enrolled_on('gofood')} end as counted_merchant_enrolled
         from raw.gofood_transactions g
-        {_GOFOOD_ROWS[1]}
+        {_GOFOOD_ROWS.join}
         where {SCOPE}
     """, (
         *unique_in_version("transaction_rows_in_version", "Transaction ID"),
@@ -384,7 +390,7 @@ SHOPEE = Target("raw", "shopee_order_lines", description="Shopee Seller Centre o
                                          "order_total_payment")),
     Suite("raw.shopee_order_lines", f"""
         select s.rowid as _rowid,
-            {_SHOPEE_ROWS[0]},
+            {_SHOPEE_ROWS.column},
             s.shop_id,
             s.order_status,
             cast(s.price_after_discount as double) as price_after_discount,
@@ -395,7 +401,7 @@ SHOPEE = Target("raw", "shopee_order_lines", description="Shopee Seller Centre o
             case when s.order_status = 'Selesai'
                  then s.shop_id in {_enrolled_on('shopee')} end as counted_merchant_enrolled
         from raw.shopee_order_lines s
-        {_SHOPEE_ROWS[1]}
+        {_SHOPEE_ROWS.join}
         where {SCOPE}
     """, (
         *unique_in_version("order_line_rows_in_version",
@@ -426,7 +432,7 @@ UVO = Target("raw", "uvo_transactions", description="UKM Virtual Expo transactio
                                        "transaction_date_wib", "buyer_country", "currency", "amount", "status")),
     Suite("raw.uvo_transactions", f"""
         select u.rowid as _rowid,
-            {_UVO_ROWS[0]},
+            {_UVO_ROWS.column},
             u.participant_id,
             lower(trim(u.status)) as status,
             upper(trim(u.currency)) as currency,
@@ -440,7 +446,7 @@ UVO = Target("raw", "uvo_transactions", description="UKM Virtual Expo transactio
         from raw.uvo_transactions u
         left join {_fx_values()}
             on fx.month = strftime(u.transaction_date_wib, '%Y-%m') and fx.currency = upper(trim(u.currency))
-        {_UVO_ROWS[1]}
+        {_UVO_ROWS.join}
         where {SCOPE}
     """, (
         *unique_in_version("transaction_rows_in_version", "id_transaksi"),

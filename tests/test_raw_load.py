@@ -198,5 +198,5 @@ def test_batches_give_the_same_ledger_and_rows_as_one_batch(tmp_path, monkeypatc
                                                         "loaded"]
     assert run(2) == (outcomes, tables) and run(1) == (outcomes, tables)
     monkeypatch.setattr(raw_load, "PROCESS_POOL_BYTES", 0)   # now parsed in worker processes
-    assert isinstance(raw_load.parse_pool(1)[0], ProcessPoolExecutor)
+    assert isinstance(raw_load.parse_pool(1), ProcessPoolExecutor)
     assert run(3) == (outcomes, tables)
