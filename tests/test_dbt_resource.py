@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from functools import cached_property
 from types import SimpleNamespace
 
 from dagster_dbt import DbtCliResource
 
-from orchestration.assets.dbt import DBT_EXECUTABLE, UmkmDbtCliResource, dbt_cli_resource, keep_partial_parse
+from orchestration.assets.dbt import (DBT_EXECUTABLE, UmkmDbtCliResource, dbt_cli_resource, keep_partial_parse,
+                                     prune_build_folders)
 
 
 def test_the_adapter_hook_we_override_still_exists_in_dagster_dbt():
@@ -40,3 +42,24 @@ def test_a_builds_parse_state_replaces_the_shared_one_whole(tmp_path):
     keep_partial_parse(build, project)
     assert shared.read_bytes() == b"this build's profile" * 1000
     assert sorted(p.name for p in shared.parent.iterdir()) == ["partial_parse.msgpack", "umkm_dbt_models-abc"]
+
+
+def test_only_the_newest_build_folders_are_kept(tmp_path):
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "partial_parse.msgpack").write_bytes(b"shared")
+    (target / "compiled").mkdir()                     # dbt's own folders are not builds
+    builds = []
+    for index in range(6):
+        build = target / f"umkm_dbt_models-{index:07d}-abcdef"
+        (build / "compiled").mkdir(parents=True)
+        (build / "dbt.log").write_text("log")
+        os.utime(build, (1_000_000 + index, 1_000_000 + index))
+        builds.append(build)
+    current = builds[2]                                # this build: kept whatever its age
+
+    removed = prune_build_folders(current, keep=3)
+
+    assert sorted(removed) == [builds[0], builds[1], builds[3]]
+    assert sorted(p.name for p in target.iterdir()) == sorted(
+        ["partial_parse.msgpack", "compiled", builds[2].name, builds[4].name, builds[5].name])

@@ -21,6 +21,9 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 # The dbt next to this interpreter: works without an activated virtualenv.
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 _SOURCES_OF_TRUTH = ("models", "macros", "seeds", "dbt_project.yml", "profiles.yml")
+# Each build writes its own target folder (dbt.log, manifest, compiled SQL: about 8 MB); the
+# newest are kept for reading a failed build's log, the older ones would fill the disk.
+KEEP_BUILD_FOLDERS = 20
 
 
 def prepare_manifest(project: DbtProject = dbt_project) -> Path:
@@ -80,6 +83,21 @@ def keep_partial_parse(invocation_target: Path, project: DbtProject = dbt_projec
     os.replace(staging, shared)
 
 
+def prune_build_folders(current: Path, keep: int = KEEP_BUILD_FOLDERS) -> list[Path]:
+    """Remove the target folders of older builds of the same asset, all but the `keep` newest.
+
+    dagster-dbt names them `<op>-<run id>-<random>` next to each other and never removes them.
+    A concurrent build's folder is being written, hence among the newest, and is kept.
+    """
+    prefix = current.name.split("-")[0] + "-"
+    folders = sorted((p for p in current.parent.glob(f"{prefix}*") if p.is_dir() and p != current),
+                     key=lambda p: p.stat().st_mtime, reverse=True)
+    removed = folders[max(keep - 1, 0):]
+    for folder in removed:
+        shutil.rmtree(folder, ignore_errors=True)
+    return removed
+
+
 class UmkmDbtTranslator(DagsterDbtTranslator):
     """Group `dbt`; models that read raw sources also wait for the batch load."""
 
@@ -116,5 +134,8 @@ def umkm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, conf
     if config.full_refresh:
         args.append("--full-refresh")
     invocation = dbt.cli(args, context=context)
-    yield from invocation.stream()
-    keep_partial_parse(invocation.target_path)
+    try:
+        yield from invocation.stream()
+        keep_partial_parse(invocation.target_path)
+    finally:
+        prune_build_folders(invocation.target_path)
