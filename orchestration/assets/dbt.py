@@ -90,9 +90,14 @@ def prune_build_folders(current: Path, keep: int = KEEP_BUILD_FOLDERS) -> list[P
     A concurrent build's folder is being written, hence among the newest, and is kept.
     """
     prefix = current.name.split("-")[0] + "-"
-    folders = sorted((p for p in current.parent.glob(f"{prefix}*") if p.is_dir() and p != current),
-                     key=lambda p: p.stat().st_mtime, reverse=True)
-    removed = folders[max(keep - 1, 0):]
+    ages = {}
+    for folder in current.parent.glob(f"{prefix}*"):
+        try:
+            if folder.is_dir() and folder != current:
+                ages[folder] = folder.stat().st_mtime
+        except OSError:   # removed meanwhile by a concurrent build's pruning
+            continue
+    removed = sorted(ages, key=ages.get, reverse=True)[max(keep - 1, 0):]
     for folder in removed:
         shutil.rmtree(folder, ignore_errors=True)
     return removed
