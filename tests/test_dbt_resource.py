@@ -1,4 +1,4 @@
-"""The dbt resource's start-up savings: no in-process adapter, no `dbt --version`, the parse state kept."""
+"""The dbt resource: no in-process adapter, no `dbt --version`, the parse state kept, old build folders pruned."""
 
 from __future__ import annotations
 
