@@ -1,13 +1,17 @@
-"""Run a command and measure it: wall time and the peak memory of its whole process tree.
+"""Run a command and measure it: wall time, the peak memory of its whole process tree, CPU time.
 
 `ru_maxrss` of children only gives the largest single process; `umkm run` keeps its own memory
 while dbt (a child process with its own DuckDB) runs, so the tree's RSS is summed from /proc,
 sampled every 50 ms (a peak shorter than that can be missed; the sum is what the machine holds).
+CPU seconds (user + system of the command and every descendant it waited for) tell whether a
+wall time was stretched by other work on the machine: on a shared machine they move less.
+Commands are meant to run one at a time (the CPU time is the change in this process's children's).
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import threading
 import time
@@ -22,6 +26,12 @@ class Measured:
     seconds: float
     peak_rss_bytes: int
     returncode: int
+    cpu_seconds: float = 0.0
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _children(pid: int) -> list[int]:
@@ -52,6 +62,7 @@ def run_measured(command: list[str], *, env: dict | None = None, cwd: Path | Non
     """Run `command`, its output to `log` (or inherited); raises on timeout, never on exit codes."""
     out = open(log, "w") if log else None
     try:
+        cpu_before = _children_cpu()
         started = time.perf_counter()
         process = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT if out else None)
         peak = 0
@@ -72,7 +83,7 @@ def run_measured(command: list[str], *, env: dict | None = None, cwd: Path | Non
             sampler.join()
             if process.poll() is None:
                 process.kill()
-        return Measured(time.perf_counter() - started, peak, returncode)
+        return Measured(time.perf_counter() - started, peak, returncode, round(_children_cpu() - cpu_before, 3))
     finally:
         if out:
             out.close()

@@ -3,12 +3,19 @@ at the benchmark scale (ten million orders), built directly in DuckDB with SQL.
 
     .venv/bin/python benchmarks/quality_checks.py --orders 10000000          # synthetic raw layer
     .venv/bin/python benchmarks/quality_checks.py --warehouse data/warehouse.duckdb   # e.g. after `make demo`
+    .venv/bin/python benchmarks/quality_checks.py --orders 5000000 --workdir /tmp/q5m --whole-frames
 
-It runs exactly what the `raw_quality_checks` (and, on a real warehouse, `mart_quality_checks`)
-asset check steps run: `quality.validate.validate_targets` over a read-only connection, Data Docs
-included. The synthetic orders split 60 % GoBiz transactions, 30 % Shopee order lines, 10 % UVO
-transactions, with a realistic enrollment registry (a fraction of merchants unenrolled, so the
-WARN checks have something to report) and a survey of 100.000 submissions.
+It runs exactly what the `raw_quality_checks` (and, on a real warehouse, `mart_quality_checks`;
+on the synthetic one, the `marts.fct_orders` target over a synthetic fct_orders) asset check
+steps run: `quality.validate.validate_targets` over a read-only connection, Data Docs included.
+The synthetic orders split 60 % GoBiz transactions, 30 % Shopee order lines, 10 % UVO transactions,
+with a realistic enrollment registry (a fraction of merchants unenrolled, so the WARN checks have
+something to report) and a survey of 100.000 submissions.
+
+Row rules are counted in DuckDB (`quality.sql_rules`) and GX sees only the failing rows;
+`--whole-frames` runs GX on every projection whole instead (how the checks ran before), to compare.
+The raw layer's time is also given as a multiple of the floor: a plain `select count(*) ... group
+by` over the same raw tables.
 
 Not part of the default test run. Prints per-table timings, the total, and peak memory.
 """
@@ -121,7 +128,7 @@ def build_synthetic(path: Path, orders: int) -> None:
     con.execute("""
         insert into raw.landing_files
         select landing_path, sha256, split_part(landing_path, '/', 1), 'loaded', null, count(*), count(*), 0,
-               1000, max(file_landed_at), max(loaded_at), max(loaded_at)
+               1000, max(file_landed_at), max(loaded_at), max(loaded_at), null
         from (select landing_path, sha256, file_landed_at, loaded_at from raw.gofood_transactions
               union all select landing_path, sha256, file_landed_at, loaded_at from raw.shopee_order_lines
               union all select landing_path, sha256, file_landed_at, loaded_at from raw.uvo_transactions
@@ -136,7 +143,62 @@ def build_synthetic(path: Path, orders: int) -> None:
           + ", ".join(f"{t} {n:,}" for t, n in counts.items()), flush=True)
 
 
-def measure(warehouse: Path, layers: list[str], docs: Path) -> None:
+def ensure_fct_orders(path: Path) -> None:
+    """A synthetic marts.fct_orders (the one big mart) from the synthetic raw orders, if missing."""
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    try:
+        if con.execute("select count(*) from information_schema.tables "
+                       "where table_schema = 'marts' and table_name = 'fct_orders'").fetchall()[0][0]:
+            return
+        started = time.perf_counter()
+        con.execute("create schema if not exists marts")
+        con.execute("""
+            create table marts.fct_orders as
+            with keys as (select platform_merchant_id, any_value(umkm_key) as umkm_key
+                          from raw.enrollments group by all)
+            select o.*, k.umkm_key from (
+                select 'gofood' as platform, transaction_id as order_id, merchant_id as platform_merchant_id,
+                       feature, transaction_date_wib as order_date, transaction_ts_utc as order_ts_utc,
+                       transaction_status as status_raw,
+                       transaction_status in ('settlement', 'completed') as is_counted,
+                       'ID' as buyer_country, 'IDR' as currency, amount::decimal(18, 2) as amount_original,
+                       amount::decimal(18, 2) as amount_idr, landing_path
+                from raw.gofood_transactions
+                union all
+                select 'shopee', order_id || '-' || row_number, shop_id, null, order_created_date_wib,
+                       order_created_ts_utc, order_status, order_status = 'Selesai', 'ID', 'IDR',
+                       (price_after_discount * quantity)::decimal(18, 2),
+                       (price_after_discount * quantity)::decimal(18, 2),
+                       landing_path
+                from raw.shopee_order_lines
+                union all
+                select 'uvo', transaction_id, participant_id, null, transaction_date_wib, transaction_ts_utc, status,
+                       status = 'lunas', buyer_country, currency, amount::decimal(18, 2),
+                       (amount * case currency when 'IDR' then 1 when 'JPY' then 110 else 11000 end)::decimal(18, 2),
+                       landing_path
+                from raw.uvo_transactions) o
+            left join keys k on k.platform_merchant_id = o.platform_merchant_id""")
+        n = con.execute("select count(*) from marts.fct_orders").fetchall()[0][0]
+        print(f"built marts.fct_orders ({n:,} orders) in {time.perf_counter() - started:.1f}s", flush=True)
+    finally:
+        con.close()
+
+
+RAW_TABLES = ("survey_submissions", "enrollments", "gofood_transactions", "shopee_order_lines", "uvo_transactions",
+              "landing_files")
+
+
+def floor_seconds(con) -> float:
+    """The floor: a plain `select count(*) ... group by` over every raw table the checks read."""
+    started = time.perf_counter()
+    for table in RAW_TABLES:
+        con.execute(f"select landing_path, sha256, count(*) from raw.{table} group by all").fetchall()
+    return time.perf_counter() - started
+
+
+def measure(warehouse: Path, layers: list[str], docs: Path, whole_frames: bool = False) -> None:
     """Validate like the asset check steps do, print timings and peak memory (run in a fresh process)."""
     import duckdb
 
@@ -146,19 +208,26 @@ def measure(warehouse: Path, layers: list[str], docs: Path) -> None:
     import great_expectations  # noqa: F401  (import cost counted separately)
     imported = time.perf_counter() - started
     con = duckdb.connect(str(warehouse), read_only=True)
+    floor = floor_seconds(con) if "raw" in layers else None
+    options = {"sql_counts": False} if whole_frames else {}
     total = 0.0
     for layer in layers:
-        targets = [t for t in ALL_TARGETS if t.layer == layer]
+        # "fct_orders": the one big mart, alone (the synthetic warehouse has no other marts)
+        targets = [t for t in ALL_TARGETS if t.layer == layer or (layer, t.relation) == ("fct_orders",
+                                                                                          "marts.fct_orders")]
         began = time.perf_counter()
-        results = validate_targets(con, targets, docs_site=docs / "gx" / layer)
+        results = validate_targets(con, targets, docs_site=docs / "gx" / layer, **options)
         elapsed = time.perf_counter() - began
         total += elapsed
         print(f"\n{layer} layer: {elapsed:.1f}s for {sum(len(r.outcomes) for r in results)} expectations "
-              f"over {sum(sum(r.rows.values()) for r in results):,} rows (Data Docs included)")
+              f"over {sum(sum(r.rows.values()) for r in results):,} rows (Data Docs included)"
+              + (f"; {elapsed / floor:.1f}x the floor ({floor:.2f}s: select count(*) ... group by over the "
+                 f"same raw tables)" if layer == "raw" and floor else ""))
         print(summarize(results))
     con.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\nGX import {imported:.1f}s; check step total {total + imported:.1f}s; peak RSS {peak:,.0f} MiB")
+    print(f"\nGX import {imported:.1f}s; check step total {total + imported:.1f}s; peak RSS {peak:,.0f} MiB"
+          + (" (GX on whole frames)" if whole_frames else ""))
 
 
 def main() -> int:
@@ -168,20 +237,24 @@ def main() -> int:
     parser.add_argument("--workdir", type=Path, help="where the synthetic warehouse goes (default: a temp dir)")
     parser.add_argument("--measure-only", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--layers", default="raw", help=argparse.SUPPRESS)
+    parser.add_argument("--whole-frames", action="store_true",
+                        help="GX validates every projection whole (the way before the SQL counts), to compare")
     args = parser.parse_args()
     if args.measure_only:
-        measure(args.measure_only, args.layers.split(","), args.measure_only.parent / "docs")
+        measure(args.measure_only, args.layers.split(","), args.measure_only.parent / "docs", args.whole_frames)
         return 0
     if args.warehouse:
         warehouse, layers = args.warehouse.resolve(), "raw,marts"
     else:
         workdir = args.workdir or Path(tempfile.mkdtemp(prefix="umkm-quality-bench-"))
         workdir.mkdir(parents=True, exist_ok=True)
-        warehouse, layers = workdir / "warehouse.duckdb", "raw"
+        warehouse, layers = workdir / "warehouse.duckdb", "raw,fct_orders"
         if not warehouse.exists():
             build_synthetic(warehouse, args.orders)
+        ensure_fct_orders(warehouse)
     # a fresh process, so that peak memory is the check step's own
-    return subprocess.call([sys.executable, __file__, "--measure-only", str(warehouse), "--layers", layers])
+    return subprocess.call([sys.executable, __file__, "--measure-only", str(warehouse), "--layers", layers,
+                            *(["--whole-frames"] if args.whole_frames else [])])
 
 
 if __name__ == "__main__":

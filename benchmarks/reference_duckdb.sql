@@ -1,13 +1,18 @@
 -- Reference 2 of the benchmark: the marts of `umkm run`, computed by one DuckDB SQL script.
 --
 -- Run by reference_duckdb.py, which registers the landing files as views src_<source> (every
--- data-contract column as text; file_rank = position in the landing order; row_order = position
--- in the file), the table `files` and the table json_uvo_files; {{seeds}} and {{salt}} are filled in.
+-- data-contract column as text, as in the file; file_rank = position in the landing order;
+-- row_order = position in the file), the table `files` (per file: file_rank, shop_id and the
+-- layout flags has_*) and the table json_uvo_files; {{seeds}} and {{salt}} are filled in.
 -- The rules are the pipeline's (ingest/values.py, ingest/sources/*.py, dbt_project/models): a row
 -- with a cell that breaks a rule is rejected; the latest landed version of an entity wins
 -- (file_rank desc: mtime, then path); the marts are built as the dbt models build them.
--- Written for speed: every file is read once and cleaned once; money and dates are parsed once
--- per distinct text (as the pipeline's factorize does); all threads.
+--
+-- Written for speed (issue 12): every file is read once, into <source>_raw. A cell is cleaned and
+-- parsed either per row by a cheap exact fast path (`fclean`; the timestamp shapes of
+-- `moment_kind`, one strptime each), or once per distinct raw text (money, counts, NIK/NIB and
+-- their UMKM key, survey periods, regions, the timestamps of other shapes), joined back on the
+-- raw text: a join probe costs less than cleaning the cell. All threads.
 
 -- ================================================================ reference data (dbt seeds)
 
@@ -38,6 +43,19 @@ create macro clean_stripped(p) as
          when length(p) <= 4 and lower(p) in ('-', '--', 'null', 'none', 'nan', 'n/a', 'na') then null
          else p end;
 create macro clean(s) as clean_stripped(pystrip(s));
+
+-- fclean(s) = clean(s), fast: a cell whose first and last characters are printable ASCII other
+-- than the apostrophe, and that is not an empty marker, is its own clean text; so is the rest
+-- of a cell that starts with one apostrophe (GoBiz ids: 'F-852457710). Anything else: clean().
+create macro plain_edge(c) as c between 33 and 126 and c <> 39;
+create macro fclean(s) as
+    case when s is null or s = '' then null
+         when plain_edge(ascii(s)) and plain_edge(ascii(s[-1]))
+              and (strlen(s) > 4 or ascii(s) between 48 and 57 or lower(s) not in ('-', '--', 'null', 'none', 'nan', 'n/a', 'na'))
+              then s
+         when ascii(s) = 39 and strlen(s) > 5 and plain_edge(ascii(substr(s, 2, 1))) and plain_edge(ascii(s[-1]))
+              then substr(s, 2)
+         else clean(s) end;
 
 -- Survey labels -> codes, as ingest/reference.py builds them (a later row's label wins).
 create table label_codes as
@@ -93,44 +111,53 @@ create macro number_money(t) as
     case when json_number(t) >= 0 and json_number(t) < 10000000000000000::decimal(38, 18)
          then round_even(json_number(t), 2)::decimal(18, 2) end;
 
+-- Timestamps of the shapes the exports use, parsed per row (exactly as the `moments` rules
+-- below parse them): 1 = ISO with Z (GoBiz), 2 = ISO with an offset (Kobo start/end),
+-- 3 = ISO without a zone (Kobo _submission_time), 4 = 'YYYY-MM-DD HH:MM[:SS]' (Shopee, UVO).
+-- A raw text of one of these shapes is its own clean text. 0: any other text, parsed once per
+-- distinct text in `moments`.
+create macro moment_kind(t) as
+    case when regexp_full_match(t, '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z') then 1
+         when regexp_full_match(t, '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?[+-][0-9]{2}:[0-9]{2}')
+              then 2
+         when regexp_full_match(t, '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}') then 3
+         when regexp_full_match(t, '[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}(:[0-9]{2})?') then 4
+         else 0 end;
+create macro fast_local(t, k) as
+    case when k in (1, 2, 3)
+         then try_strptime(left(t, 19), '%Y-%m-%dT%H:%M:%S')
+              + to_microseconds(case when k < 3 and substr(t, 20, 1) = '.'
+                                     then rpad(t[21:strlen(t) - case k when 1 then 1 else 6 end], 6, '0')::bigint
+                                     else 0 end)
+         when k = 4 then case when strlen(t) = 16 then try_strptime(t, '%Y-%m-%d %H:%M')
+                              else try_strptime(t, '%Y-%m-%d %H:%M:%S') end end;
+create macro fast_offset(t, k) as
+    case k when 1 then 0
+           when 2 then (case when substr(t, strlen(t) - 5, 1) = '-' then -1 else 1 end)
+                       * (substr(t, strlen(t) - 4, 2)::int * 60 + right(t, 2)::int) end;
+-- A timestamp cell: `raw` and its kind `k`, `m` the `moments` row joined on the raw text (kind 0).
+create macro moment_text(raw, k, m_t) as case when k > 0 then raw else m_t end;
+create macro moment_local(raw, k, m_local) as case when k > 0 then fast_local(raw, k) else m_local end;
+create macro moment_offset(raw, k, m_offset) as case when k > 0 then fast_offset(raw, k) else m_offset end;
+create macro moment_us_local(raw, k, m_us_local) as
+    case when k in (1, 2) then fast_local(raw, k) when k > 0 then null else m_us_local end;
+
 -- ================================================================ the landing rows, read once
 
-create table survey_cells as
-select s.file_rank, s.row_order, list_contains(f.present, '_id') as has_id, list_contains(f.present, '_uuid') as has_uuid,
-       clean(periode_survei) as period, clean(nama_usaha) as business_name, clean(sektor_usaha) as sector,
-       clean(terdampak_covid) as impacted, clean(_submission_time) as submitted, clean("start") as started,
-       clean("end") as ended, clean(nik_pemilik) as nik, clean(nib) as nib, clean(kode_kabkota) as region_code,
-       clean(kabupaten_kota) as region_name, clean(skala_usaha) as scale, clean(kendala_utama) as primary_constraint,
-       clean(kendala) as constraints, clean(omzet_sebelum) as turnover_before, clean(omzet_sesudah) as turnover_after,
-       clean(tenaga_kerja_sebelum) as workers_before, clean(tenaga_kerja_sesudah) as workers_after,
-       clean(_id) as submission_id, clean(_uuid) as submission_uuid, clean(_validation_status) as validation_status
+create table gofood_raw as
+select *, moment_kind(transaction_time) as k_time, moment_kind(transaction_date) as k_date from src_gofood;
+
+create table shopee_raw as
+select s.*, f.shop_id, f.has_price, f.has_total_payment,
+       moment_kind(waktu_pesanan_dibuat) as k_created, moment_kind(waktu_pesanan_selesai) as k_completed
+from src_shopee s join files f using (file_rank);
+
+create table survey_raw as
+select s.*, f.has_id, f.has_uuid, moment_kind(_submission_time) as k_submitted, moment_kind("start") as k_started,
+       moment_kind("end") as k_ended
 from src_survey s join files f using (file_rank);
 
-create table enrollment_cells as
-select file_rank, row_order, clean(program_id) as program_id, clean(nama_usaha) as business_name,
-       clean(sektor_usaha) as sector, clean(platform_merchant_id) as merchant, clean(tanggal_bergabung) as joined,
-       clean(nik_pemilik) as nik, clean(nib) as nib, clean(kode_kabkota) as region_code,
-       clean(kabupaten_kota) as region_name
-from src_enrollment;
-
-create table gofood_cells as
-select file_rank, row_order, clean(transaction_id) as transaction_id, clean(transaction_time) as tx_time,
-       clean(amount) as amount, clean(transaction_status) as status, clean(feature) as feature,
-       clean(merchant_id) as merchant, clean(transaction_date) as tx_date, clean(currency) as currency,
-       clean(nett_amount) as nett_amount, clean(gopay_promo) as gopay_promo, clean(gofood_discount) as gofood_discount,
-       clean(voucher_commission) as voucher_commission, clean(tax) as tax, clean(witholding_tax) as withholding_tax
-from src_gofood;
-
-create table shopee_cells as
-select s.file_rank, s.row_order, f.shop_id, list_contains(f.present, 'Harga Setelah Diskon') as has_price,
-       list_contains(f.present, 'Total Pembayaran') as has_total_payment,
-       clean(no__pesanan) as order_id, clean(status_pesanan) as status, clean(waktu_pesanan_dibuat) as created,
-       clean(jumlah) as quantity, clean(waktu_pesanan_selesai) as completed,
-       coalesce(clean(nomor_referensi_sku), '') as sku_ref, coalesce(clean(nama_variasi), '') as variation_name,
-       clean(harga_setelah_diskon) as price, clean(total_harga_produk) as line_total,
-       clean(returned_quantity) as returned, clean(total_pembayaran) as total_payment,
-       clean(dibayar_pembeli) as paid_by_buyer
-from src_shopee s join files f using (file_rank);
+create table enrollment_raw as select *, moment_kind(tanggal_bergabung) as k_joined from src_enrollment;
 
 -- UVO JSON: an array of objects, or {"transaksi": [...]}; anything else is quarantined (no rows).
 -- A JSON number keeps its number semantics (amount_is_number), as the pipeline's reader does.
@@ -149,42 +176,51 @@ usable as (   -- every record an object, each required key present in some recor
     select file_rank from records group by file_rank
     having bool_and(json_type(rec) = 'OBJECT')
        and list_has_all(flatten(list(json_keys(rec))), ['id_transaksi', 'id_peserta', 'tanggal_transaksi',
-                                                         'negara_pembeli', 'mata_uang', 'nilai', 'status']))
-select file_rank, row_order,
-       rec ->> 'id_transaksi' as id_transaksi, rec ->> 'id_peserta' as id_peserta,
-       rec ->> 'tanggal_transaksi' as tanggal_transaksi, rec ->> 'negara_pembeli' as negara_pembeli,
-       rec ->> 'mata_uang' as mata_uang, rec ->> 'nilai' as nilai, rec ->> 'status' as status,
-       json_type(rec, '$.nilai') in ('BIGINT', 'UBIGINT', 'DOUBLE') as nilai_is_number,
+                                                         'negara_pembeli', 'mata_uang', 'nilai', 'status'])),
+fields as (    -- each record parsed once for its values and once for their types (a list of paths each)
+    select file_rank, row_order,
+           json_extract_string(rec, ['$.id_transaksi', '$.id_peserta', '$.tanggal_transaksi', '$.negara_pembeli',
+                                     '$.mata_uang', '$.nilai', '$.status']) as v,
+           json_type(rec, ['$.id_transaksi', '$.id_peserta', '$.tanggal_transaksi', '$.negara_pembeli', '$.mata_uang',
+                           '$.nilai', '$.status', '$.nama_peserta']) as types
+    from records semi join usable using (file_rank))
+select file_rank, row_order, v[1] as id_transaksi, v[2] as id_peserta, v[3] as tanggal_transaksi, v[4] as negara_pembeli,
+       v[5] as mata_uang, v[6] as nilai, v[7] as status,
+       types[6] in ('BIGINT', 'UBIGINT', 'DOUBLE') as nilai_is_number,
        -- a nested object or array is not a cell value: the row is rejected
-       list_has_any(list_transform(['id_transaksi', 'id_peserta', 'tanggal_transaksi', 'negara_pembeli', 'mata_uang',
-                                    'nilai', 'status', 'nama_peserta'], lambda k: json_type(rec, '$.' || k)),
-                    ['OBJECT', 'ARRAY']) as nested
-from records semi join usable using (file_rank);
+       list_has_any(types, ['OBJECT', 'ARRAY']) as nested
+from fields;
 
-create table uvo_cells as
-select file_rank, row_order, clean(id_transaksi) as transaction_id, clean(id_peserta) as participant,
-       clean(tanggal_transaksi) as tx_time, clean(negara_pembeli) as country, clean(mata_uang) as currency,
-       clean(nilai) as amount, clean(status) as status, false as amount_is_number, false as nested
-from src_uvo
-union all
-select file_rank, row_order, clean(id_transaksi), clean(id_peserta), clean(tanggal_transaksi), clean(negara_pembeli),
-       clean(mata_uang), clean(nilai), clean(status), nilai_is_number, nested
-from uvo_json_records;
+create table uvo_raw as
+select *, moment_kind(tanggal_transaksi) as k_time from (
+    select file_rank, row_order, id_transaksi, id_peserta, tanggal_transaksi, negara_pembeli, mata_uang, nilai, status,
+           false as amount_is_number, false as nested
+    from src_uvo
+    union all
+    select file_rank, row_order, id_transaksi, id_peserta, tanggal_transaksi, negara_pembeli, mata_uang, nilai, status,
+           nilai_is_number, nested
+    from uvo_json_records);
 
 -- ================================================================ money, once per distinct text
 -- values.py parse_money: 'Rp 15.000.000', '2.273,67', '1,250,000', '15 juta', '(5.000)', '5.000,-'.
 -- One separator followed by exactly three digits is a thousands separator (169.000), unless a
 -- unit follows (2,5 juta). Negative or non-numeric amounts are NULL (the row is rejected).
+-- Keyed by the raw text: `t` is its clean text (NULL: an empty cell), `amount` NULL when t is bad.
 
 create table money as
-with texts as (
-    select distinct t from (
-        select unnest([turnover_before, turnover_after]) as t from survey_cells
-        union all select unnest([amount, nett_amount, gopay_promo, gofood_discount, voucher_commission, tax,
-                                 withholding_tax]) from gofood_cells
-        union all select unnest([price, line_total, total_payment, paid_by_buyer]) from shopee_cells
-        union all select amount from uvo_cells where not amount_is_number)
-    where t is not null),
+with raw_texts as (
+    select distinct raw from (
+        select omzet_sebelum as raw from survey_raw union all select omzet_sesudah from survey_raw
+        union all select amount from gofood_raw union all select nett_amount from gofood_raw
+        union all select gopay_promo from gofood_raw union all select gofood_discount from gofood_raw
+        union all select voucher_commission from gofood_raw union all select tax from gofood_raw
+        union all select witholding_tax from gofood_raw
+        union all select harga_setelah_diskon from shopee_raw union all select total_harga_produk from shopee_raw
+        union all select total_pembayaran from shopee_raw union all select dibayar_pembeli from shopee_raw
+        union all select nilai from uvo_raw where not amount_is_number)
+    where raw is not null),
+cleaned as (select raw, clean(raw) as t from raw_texts),
+texts as (select distinct t from cleaned where t is not null),
 normalised as (
     select t, replace(replace(lower(pystrip(ltrim(pystrip(t), ''''))), chr(160), ' '), chr(8722), '-') as s from texts),
 unprefixed as (   -- '-Rp 5.000'
@@ -239,24 +275,37 @@ amounts as (
                 then round_even(try_cast(number as decimal(38, 18))
                                 * case power when 0 then 1 when 3 then 1000 when 6 then 1000000 when 9 then 1000000000
                                              else 1000000000000 end, 2) end as a
-    from scaled)
-select texts.t, case when a < 10000000000000000::decimal(38, 2) and (a = 0 or not negative) then a::decimal(18, 2) end as amount
-from texts left join amounts using (t);
+    from scaled),
+parsed as (
+    select texts.t, case when a < 10000000000000000::decimal(38, 2) and (a = 0 or not negative) then a::decimal(18, 2) end
+           as amount
+    from texts left join amounts using (t))
+select cleaned.raw, cleaned.t, parsed.amount from cleaned left join parsed on parsed.t = cleaned.t;
+
+-- Money texts that are not amounts: rows holding one in any money column are rejected.
+create table bad_money as select raw from money where t is not null and amount is null;
 
 -- ================================================================ dates and times, once per distinct text
--- values.py _to_datetime: an Excel serial as text, ISO with an offset (2021-09-05T14:03:04.000+07:00,
--- ...Z), or a zone-less format (fractional seconds dropped). `local` is the wall-clock time,
--- `offset_minutes` the zone when the text names one; `us_local` reads mm/dd/yyyy (GoBiz dates).
+-- The texts of no `moment_kind`. values.py _to_datetime: an Excel serial as text, ISO with an
+-- offset (2021-09-05T14:03:04.000+07:00, ...Z), or a zone-less format (fractional seconds dropped).
+-- `local` is the wall-clock time, `offset_minutes` the zone when the text names one; `us_local`
+-- reads mm/dd/yyyy (GoBiz dates). Keyed by the raw text, `t` its clean text.
 
 create table moments as
-with texts as (
-    select distinct t from (
-        select unnest([submitted, started, ended]) as t from survey_cells
-        union all select joined from enrollment_cells
-        union all select unnest([tx_time, tx_date]) from gofood_cells
-        union all select unnest([created, completed]) from shopee_cells
-        union all select tx_time from uvo_cells)
-    where t is not null),
+with raw_texts as (
+    select distinct raw from (
+        select _submission_time as raw from survey_raw where k_submitted = 0
+        union all select "start" from survey_raw where k_started = 0
+        union all select "end" from survey_raw where k_ended = 0
+        union all select tanggal_bergabung from enrollment_raw where k_joined = 0
+        union all select transaction_time from gofood_raw where k_time = 0
+        union all select transaction_date from gofood_raw where k_date = 0
+        union all select waktu_pesanan_dibuat from shopee_raw where k_created = 0
+        union all select waktu_pesanan_selesai from shopee_raw where k_completed = 0
+        union all select tanggal_transaksi from uvo_raw where k_time = 0)
+    where raw is not null),
+cleaned as (select raw, clean(raw) as t from raw_texts),
+texts as (select distinct t from cleaned where t is not null),
 kinds as (
     select t,
            regexp_full_match(t, '[0-9]{5}(\.[0-9]+)?') as is_serial,
@@ -274,25 +323,80 @@ fixed as (
            case when not is_iso or iso.zone = '' then null when iso.zone = 'Z' then 0
                 else (case when starts_with(iso.zone, '-') then -1 else 1 end)
                      * (iso.zone[2:3]::int * 60 + right(iso.zone, 2)::int) end as offset_minutes
-    from kinds)
-select t, offset_minutes,
-       case when is_serial or is_iso then fixed_local
-            else try_strptime(plain, ['%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%dT%H:%M',
-                                      '%Y-%m-%d', '%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y', '%d-%m-%Y']) end as local,
-       case when is_serial or is_iso then fixed_local
-            else try_strptime(plain, ['%m/%d/%Y', '%m/%d/%Y %H:%M:%S', '%m/%d/%Y %H:%M']) end as us_local
-from fixed;
+    from kinds),
+parsed as (
+    select t, offset_minutes,
+           case when is_serial or is_iso then fixed_local
+                else try_strptime(plain, ['%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%dT%H:%M',
+                                          '%Y-%m-%d', '%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y', '%d-%m-%Y']) end as local,
+           case when is_serial or is_iso then fixed_local
+                else try_strptime(plain, ['%m/%d/%Y', '%m/%d/%Y %H:%M:%S', '%m/%d/%Y %H:%M']) end as us_local
+    from fixed)
+select cleaned.raw, cleaned.t, parsed.offset_minutes, parsed.local, parsed.us_local
+from cleaned left join parsed on parsed.t = cleaned.t;
 
--- ================================================================ regions, once per distinct pair
--- kode_kabkota (3374 or 33.74) wins; else the official name; a bare 'Semarang' is ambiguous.
 
+-- ================================================================ other cells, once per distinct text
+
+-- Text cells of few distinct values, cleaned once per distinct raw text, per source.
+create table gofood_texts as
+select raw, clean(raw) as t from (
+    select transaction_status as raw from gofood_raw union select feature from gofood_raw
+    union select merchant_id from gofood_raw union select currency from gofood_raw)
+where raw is not null;
+create table shopee_texts as
+select raw, clean(raw) as t from (
+    select status_pesanan as raw from shopee_raw union select nomor_referensi_sku from shopee_raw
+    union select nama_variasi from shopee_raw)
+where raw is not null;
+create table survey_texts as
+select raw, clean(raw) as t from (
+    select nama_usaha as raw from survey_raw union select sektor_usaha from survey_raw
+    union select terdampak_covid from survey_raw union select skala_usaha from survey_raw
+    union select kendala_utama from survey_raw union select _validation_status from survey_raw)
+where raw is not null;
+
+-- Whole numbers: workers, quantities.
+create table counts as
+with raw_texts as (
+    select distinct raw from (
+        select tenaga_kerja_sebelum as raw from survey_raw union all select tenaga_kerja_sesudah from survey_raw
+        union all select jumlah from shopee_raw union all select returned_quantity from shopee_raw)
+    where raw is not null)
+select raw, clean(raw) as t, count_of(clean(raw)) as n from raw_texts;
+
+-- NIK and NIB, with the UMKM key each gives.
+create table niks as
+with raw_texts as (
+    select distinct raw from (select nik_pemilik as raw from survey_raw union all select nik_pemilik from enrollment_raw)
+    where raw is not null),
+cleaned as (select raw, clean(raw) as t from raw_texts)
+select raw, t, nik_of(t) as digits, umkm_key(nik_of(t), null) as umkm_key from cleaned;
+create table nibs as
+with raw_texts as (
+    select distinct raw from (select nib as raw from survey_raw union all select nib from enrollment_raw)
+    where raw is not null),
+cleaned as (select raw, clean(raw) as t from raw_texts)
+select raw, t, nib_of(t) as digits, umkm_key(null, nib_of(t)) as umkm_key from cleaned;
+
+-- Survey waves: '2021-03' (or with a day) -> 'YYYY-MM'.
+create table periods as
+with cleaned as (select raw, clean(raw) as t from (select distinct periode_survei as raw from survey_raw) where raw is not null)
+select raw, t,
+       case when regexp_full_match(t, '[0-9]{4}-[0-9]{1,2}(-[0-9]{1,2})?') and split_part(t, '-', 2)::int between 1 and 12
+            then split_part(t, '-', 1) || '-' || lpad(split_part(t, '-', 2)::int::varchar, 2, '0') end as survey_period
+from cleaned;
+
+-- Regions, once per distinct (code, name) pair: kode_kabkota (3374 or 33.74) wins; else the
+-- official name; a bare 'Semarang' is ambiguous.
 create table region_pairs as
 with pairs as (
-    select region_code as code, region_name as name from survey_cells
-    union select region_code, region_name from enrollment_cells),
-named as (select code, name, region_type(squeezed(name)) as rtype, region_base(squeezed(name)) as base from pairs),
+    select kode_kabkota as raw_code, kabupaten_kota as raw_name from survey_raw
+    union select kode_kabkota, kabupaten_kota from enrollment_raw),
+cleaned as (select raw_code, raw_name, clean(raw_code) as code, clean(raw_name) as name from pairs),
+named as (select *, region_type(squeezed(name)) as rtype, region_base(squeezed(name)) as base from cleaned),
 unique_bases as (select base, any_value(region_code) as region_code from region_names group by base having count(*) = 1)
-select named.code, named.name,
+select named.raw_code, named.raw_name,
        case when named.code is not null then by_code.region_code
             when named.rtype is not null then by_name.region_code
             else unique_bases.region_code end as region_code
@@ -303,51 +407,79 @@ left join unique_bases on unique_bases.base = named.base;
 
 -- The `kendala` summary: every space-separated choice must be a known constraint.
 create table constraint_lists as
-with lists as (select distinct constraints as t from survey_cells where constraints is not null),
-choices as (select t, unnest(string_split_regex(lower(t), '[' || ws() || ']+')) as choice from lists)
-select t, bool_and(label_codes.code is not null or choice in ('', '-', '--', 'null', 'none', 'nan', 'n/a', 'na')) as known
+with lists as (
+    select raw, clean(raw) as t from (select distinct kendala as raw from survey_raw) where raw is not null),
+choices as (select raw, unnest(string_split_regex(lower(t), '[' || ws() || ']+')) as choice from lists where t is not null)
+select raw, bool_and(label_codes.code is not null or choice in ('', '-', '--', 'null', 'none', 'nan', 'n/a', 'na')) as known
 from choices left join label_codes on label_codes.kind = 'constraint' and label_codes.label = choices.choice
-group by t;
-
--- Money texts that are not amounts: rows holding one in any money column are rejected.
-create table bad_money as select t from money where amount is null;
+group by raw;
 
 -- ================================================================ typed rows, rejected rows left out
+-- Each `typed` CTE is materialized: a filter on its columns would otherwise be pushed down as
+-- a copy of their expressions, and every cell parsed twice. The joins to the lookups are kept
+-- as written, the lookup the hash table: with the cardinality estimates of many chained left
+-- joins, the optimizer turns them into right joins that hash the wide rows (3x the time).
+set disabled_optimizers = 'join_order,build_side_probe_side';
 
 create table survey_rows as
-with typed as (
-    select c.*,
-           case when regexp_full_match(period, '[0-9]{4}-[0-9]{1,2}(-[0-9]{1,2})?')
-                     and split_part(period, '-', 2)::int between 1 and 12
-                then split_part(period, '-', 1) || '-' || lpad(split_part(period, '-', 2)::int::varchar, 2, '0')
-           end as survey_period,
-           nik_of(nik) as nik_digits, nib_of(nib) as nib_digits, r.region_code as region, sector_labels.code as sector_code,
-           case lower(impacted) when 'ya' then true when 'yes' then true when '1' then true
-                                when 'tidak' then false when 'no' then false when '0' then false end as is_impacted,
-           utc_of(m_submitted.local, m_submitted.offset_minutes, 0) as submitted_at_utc,
-           utc_of(m_started.local, m_started.offset_minutes, 7 * 60) as started_at,
-           utc_of(m_ended.local, m_ended.offset_minutes, 7 * 60) as ended_at,
+with typed as materialized (
+    select s.file_rank, s.row_order, s.has_id, s.has_uuid,
+           p.survey_period, t_name.t as business_name, t_sector.t as sector,
+           nk.t as nik, nk.digits as nik_digits, nb.t as nib, nb.digits as nib_digits,
+           coalesce(nk.umkm_key, nb.umkm_key) as umkm_key, r.region_code as region,
+           case lower(t_impacted.t) when 'ya' then true when 'yes' then true when '1' then true
+                when 'tidak' then false when 'no' then false when '0' then false end as is_impacted,
+           moment_local(s._submission_time, s.k_submitted, m_submitted.local) as submitted_local,
+           moment_offset(s._submission_time, s.k_submitted, m_submitted.offset_minutes) as submitted_offset,
+           moment_text(s."start", s.k_started, m_started.t) as started,
+           moment_local(s."start", s.k_started, m_started.local) as started_local,
+           moment_offset(s."start", s.k_started, m_started.offset_minutes) as started_offset,
+           moment_text(s."end", s.k_ended, m_ended.t) as ended,
+           moment_local(s."end", s.k_ended, m_ended.local) as ended_local,
+           moment_offset(s."end", s.k_ended, m_ended.offset_minutes) as ended_offset,
+           t_scale.t as scale, t_primary.t as primary_constraint,
+           coalesce(k.known, true) as constraints_known,
+           m_before.t as turnover_before, m_before.amount as turnover_before_idr,
+           m_after.t as turnover_after, m_after.amount as turnover_after_idr,
+           w_before.t as workers_before, w_before.n as workers_before_n,
+           w_after.t as workers_after, w_after.n as workers_after_n,
+           fclean(s._id) as submission_id, fclean(s._uuid) as submission_uuid, t_validation.t as validation_status
+    from survey_raw s
+    left join periods p on p.raw = s.periode_survei
+    left join survey_texts t_name on t_name.raw = s.nama_usaha
+    left join survey_texts t_sector on t_sector.raw = s.sektor_usaha
+    left join survey_texts t_impacted on t_impacted.raw = s.terdampak_covid
+    left join survey_texts t_scale on t_scale.raw = s.skala_usaha
+    left join survey_texts t_primary on t_primary.raw = s.kendala_utama
+    left join survey_texts t_validation on t_validation.raw = s._validation_status
+    left join niks nk on nk.raw = s.nik_pemilik
+    left join nibs nb on nb.raw = s.nib
+    left join region_pairs r on r.raw_code is not distinct from s.kode_kabkota and r.raw_name is not distinct from s.kabupaten_kota
+    left join constraint_lists k on k.raw = s.kendala
+    left join moments m_submitted on m_submitted.raw = s._submission_time
+    left join moments m_started on m_started.raw = s."start"
+    left join moments m_ended on m_ended.raw = s."end"
+    left join money m_before on m_before.raw = s.omzet_sebelum
+    left join money m_after on m_after.raw = s.omzet_sesudah
+    left join counts w_before on w_before.raw = s.tenaga_kerja_sebelum
+    left join counts w_after on w_after.raw = s.tenaga_kerja_sesudah),
+labelled as (
+    select typed.*, sector_labels.code as sector_code,
            case when lower(scale) in ('mikro', 'kecil', 'menengah') then lower(scale) end as scale_code,
-           primary_labels.code as primary_constraint_code, coalesce(k.known, true) as constraints_known,
-           m_before.amount as turnover_before_idr, m_after.amount as turnover_after_idr,
-           count_of(workers_before) as workers_before_n, count_of(workers_after) as workers_after_n
-    from survey_cells c
-    left join region_pairs r on r.code is not distinct from c.region_code and r.name is not distinct from c.region_name
-    left join label_codes sector_labels on sector_labels.kind = 'sector' and sector_labels.label = lower(c.sector)
+           primary_labels.code as primary_constraint_code,
+           utc_of(submitted_local, submitted_offset, 0) as submitted_at_utc,
+           utc_of(started_local, started_offset, 7 * 60) as started_at,
+           utc_of(ended_local, ended_offset, 7 * 60) as ended_at
+    from typed
+    left join label_codes sector_labels on sector_labels.kind = 'sector' and sector_labels.label = lower(typed.sector)
     left join label_codes primary_labels on primary_labels.kind = 'constraint'
-                                         and primary_labels.label = lower(c.primary_constraint)
-    left join constraint_lists k on k.t = c.constraints
-    left join moments m_submitted on m_submitted.t = c.submitted
-    left join moments m_started on m_started.t = c.started
-    left join moments m_ended on m_ended.t = c.ended
-    left join money m_before on m_before.t = c.turnover_before
-    left join money m_after on m_after.t = c.turnover_after)
-select file_rank, row_order, survey_period, umkm_key(nik_digits, nib_digits) as umkm_key, nib_digits as nib,
+                                         and primary_labels.label = lower(typed.primary_constraint))
+select file_rank, row_order, survey_period, umkm_key, nib_digits as nib,
        business_name, region as region_code, sector_code, scale_code as scale, is_impacted, primary_constraint_code,
        turnover_before_idr, turnover_after_idr, workers_before_n as workers_before, workers_after_n as workers_after,
        nullif(trim(validation_status), '') as validation_status, submitted_at_utc,
        wib_date(submitted_at_utc) as submitted_date_wib
-from typed
+from labelled
 where not (survey_period is null or bad(nik, nik_digits) or bad(nib, nib_digits) or (nik is null and nib is null)
            or region is null or sector_code is null or is_impacted is null or submitted_at_utc is null
            or business_name is null or bad(started, started_at) or bad(ended, ended_at) or bad(scale, scale_code)
@@ -360,50 +492,95 @@ qualify not ((has_id or has_uuid) and (not has_id or submission_id is not null) 
                                         case when has_uuid then submission_uuid end order by row_order) = 1;
 
 create table enrollment_rows as
-select c.file_rank, c.row_order, c.program_id, c.merchant as platform_merchant_id,
-       umkm_key(nik_of(c.nik), nib_of(c.nib)) as umkm_key, nib_of(c.nib) as nib, c.business_name,
-       r.region_code, s.code as sector_code, date_of(m.local) as joined_date
-from enrollment_cells c
-left join region_pairs r on r.code is not distinct from c.region_code and r.name is not distinct from c.region_name
-left join label_codes s on s.kind = 'sector' and s.label = lower(c.sector)
-left join moments m on m.t = c.joined
-where c.program_id in (select program_id from seed_programs)
-  and not (bad(c.nik, nik_of(c.nik)) or bad(c.nib, nib_of(c.nib)) or (c.nik is null and c.nib is null))
-  and r.region_code is not null and s.code is not null and c.merchant is not null and date_of(m.local) is not null
-  and c.business_name is not null;
+with typed as materialized (
+    select e.file_rank, e.row_order, fclean(e.program_id) as program_id,
+           fclean(e.platform_merchant_id) as platform_merchant_id,
+           nk.t as nik, nk.digits as nik_digits, nb.t as nib, nb.digits as nib_digits,
+           coalesce(nk.umkm_key, nb.umkm_key) as umkm_key, fclean(e.nama_usaha) as business_name,
+           r.region_code, fclean(e.sektor_usaha) as sector,
+           date_of(moment_local(e.tanggal_bergabung, e.k_joined, m.local)) as joined_date
+    from enrollment_raw e
+    left join region_pairs r on r.raw_code is not distinct from e.kode_kabkota and r.raw_name is not distinct from e.kabupaten_kota
+    left join moments m on m.raw = e.tanggal_bergabung
+    left join niks nk on nk.raw = e.nik_pemilik
+    left join nibs nb on nb.raw = e.nib)
+select t.file_rank, t.row_order, t.program_id, t.platform_merchant_id, t.umkm_key, t.nib_digits as nib, t.business_name,
+       t.region_code, s.code as sector_code, t.joined_date
+from typed t
+left join label_codes s on s.kind = 'sector' and s.label = lower(t.sector)
+where t.program_id in (select program_id from seed_programs)
+  and not (bad(t.nik, t.nik_digits) or bad(t.nib, t.nib_digits) or (t.nik is null and t.nib is null))
+  and t.region_code is not null and s.code is not null and t.platform_merchant_id is not null and t.joined_date is not null
+  and t.business_name is not null;
+
+-- Every cell of a GoBiz row, typed.
+create view gofood_typed as
+select g.file_rank, g.row_order, fclean(g.transaction_id) as transaction_id, t_merchant.t as merchant,
+       t_feature.t as feature, t_status.t as status,
+       moment_text(g.transaction_time, g.k_time, m_time.t) as tx_time,
+       moment_local(g.transaction_time, g.k_time, m_time.local) as tx_local,
+       moment_offset(g.transaction_time, g.k_time, m_time.offset_minutes) as tx_offset,
+       m.t as amount_text, m.amount,
+       moment_text(g.transaction_date, g.k_date, m_date.t) as tx_date,
+       date_of(moment_us_local(g.transaction_date, g.k_date, m_date.us_local)) as tx_date_us,
+       t_currency.t as currency,
+       coalesce(g.nett_amount in (select raw from bad_money), false)
+       or coalesce(g.gopay_promo in (select raw from bad_money), false)
+       or coalesce(g.gofood_discount in (select raw from bad_money), false)
+       or coalesce(g.voucher_commission in (select raw from bad_money), false)
+       or coalesce(g.tax in (select raw from bad_money), false)
+       or coalesce(g.witholding_tax in (select raw from bad_money), false) as bad_other_money
+from gofood_raw g
+left join gofood_texts t_merchant on t_merchant.raw = g.merchant_id
+left join gofood_texts t_feature on t_feature.raw = g.feature
+left join gofood_texts t_status on t_status.raw = g.transaction_status
+left join gofood_texts t_currency on t_currency.raw = g.currency
+left join money m on m.raw = g.amount
+left join moments m_time on m_time.raw = g.transaction_time
+left join moments m_date on m_date.raw = g.transaction_date;
 
 create table gofood_rows as
-select c.file_rank, c.row_order, c.transaction_id, c.merchant, c.feature, c.status,
-       utc_of(m_time.local, m_time.offset_minutes, 0) as ts_utc, m.amount
-from gofood_cells c
-left join money m on m.t = c.amount
-left join moments m_time on m_time.t = c.tx_time
-left join moments m_date on m_date.t = c.tx_date
-where c.transaction_id is not null and m.amount is not null and c.status is not null and c.merchant is not null
-  and utc_of(m_time.local, m_time.offset_minutes, 0) is not null
-  and not bad(c.tx_date, date_of(m_date.us_local))
-  and coalesce(upper(c.currency), 'IDR') = 'IDR'
-  and not coalesce(c.nett_amount in (select t from bad_money), false)
-  and not coalesce(c.gopay_promo in (select t from bad_money), false)
-  and not coalesce(c.gofood_discount in (select t from bad_money), false)
-  and not coalesce(c.voucher_commission in (select t from bad_money), false)
-  and not coalesce(c.tax in (select t from bad_money), false)
-  and not coalesce(c.withholding_tax in (select t from bad_money), false);
+with typed as materialized (
+    select file_rank, row_order, transaction_id, merchant, feature, status, tx_local, tx_offset, amount, tx_date,
+           tx_date_us, currency, bad_other_money
+    from gofood_typed),
+timed as (select *, utc_of(tx_local, tx_offset, 0) as ts_utc from typed)
+select file_rank, row_order, transaction_id, merchant, feature, status, ts_utc, amount
+from timed
+where transaction_id is not null and amount is not null and status is not null and merchant is not null
+  and ts_utc is not null and not bad(tx_date, tx_date_us)
+  and coalesce(upper(currency), 'IDR') = 'IDR' and not bad_other_money;
 
 create table shopee_rows as
-with typed as (
-    select c.*, utc_of(m_created.local, m_created.offset_minutes, 7 * 60) as created_utc,
-           utc_of(m_completed.local, m_completed.offset_minutes, 7 * 60) as completed_utc,
-           count_of(quantity) as qty, coalesce(count_of(returned), 0) as returned_qty,
+with cells as materialized (
+    select s.file_rank, s.row_order, s.shop_id, s.has_price, s.has_total_payment,
+           fclean(s.no__pesanan) as order_id, t_status.t as status,
+           moment_local(s.waktu_pesanan_dibuat, s.k_created, m_created.local) as created_local,
+           moment_offset(s.waktu_pesanan_dibuat, s.k_created, m_created.offset_minutes) as created_offset,
+           moment_text(s.waktu_pesanan_selesai, s.k_completed, m_completed.t) as completed,
+           moment_local(s.waktu_pesanan_selesai, s.k_completed, m_completed.local) as completed_local,
+           moment_offset(s.waktu_pesanan_selesai, s.k_completed, m_completed.offset_minutes) as completed_offset,
+           q.n as qty, r.t as returned, r.n as returned_n, coalesce(r.n, 0) as returned_qty,
+           coalesce(t_sku.t, '') as sku_ref, coalesce(t_variation.t, '') as variation_name,
            m_price.amount as price_amount, m_total.amount as line_total_amount,
-           case when has_total_payment then m_pay.amount else m_paid.amount end as total_payment_amount
-    from shopee_cells c
-    left join moments m_created on m_created.t = c.created
-    left join moments m_completed on m_completed.t = c.completed
-    left join money m_price on m_price.t = c.price
-    left join money m_total on m_total.t = c.line_total
-    left join money m_pay on m_pay.t = c.total_payment
-    left join money m_paid on m_paid.t = c.paid_by_buyer),
+           m_pay.t as total_payment, m_paid.t as paid_by_buyer,
+           case when s.has_total_payment then m_pay.amount else m_paid.amount end as total_payment_amount
+    from shopee_raw s
+    left join shopee_texts t_status on t_status.raw = s.status_pesanan
+    left join shopee_texts t_sku on t_sku.raw = s.nomor_referensi_sku
+    left join shopee_texts t_variation on t_variation.raw = s.nama_variasi
+    left join moments m_created on m_created.raw = s.waktu_pesanan_dibuat
+    left join moments m_completed on m_completed.raw = s.waktu_pesanan_selesai
+    left join counts q on q.raw = s.jumlah
+    left join counts r on r.raw = s.returned_quantity
+    left join money m_price on m_price.raw = s.harga_setelah_diskon
+    left join money m_total on m_total.raw = s.total_harga_produk
+    left join money m_pay on m_pay.raw = s.total_pembayaran
+    left join money m_paid on m_paid.raw = s.dibayar_pembeli),
+typed as (
+    select *, utc_of(created_local, created_offset, 7 * 60) as created_utc,
+           utc_of(completed_local, completed_offset, 7 * 60) as completed_utc
+    from cells),
 divided as (   -- the older layout may give only the line total: unit price = total / quantity,
                -- half-even to cents, in whole cents (decimal / integer is a double in DuckDB)
     select *, (line_total_amount * 100)::bigint // nullif(qty, 0) as q,
@@ -418,28 +595,44 @@ select file_rank, row_order, shop_id, order_id, trim(status) as status, created_
        unit_price, qty, returned_qty
 from priced
 where order_id is not null and status is not null and created_utc is not null and qty is not null
-  and not bad(returned, count_of(returned)) and returned_qty <= qty and not bad(completed, completed_utc)
+  and not bad(returned, returned_n) and returned_qty <= qty and not bad(completed, completed_utc)
   and (case when has_price then price_amount is not null else line_total_amount is not null end)
   and not (case when has_total_payment then bad(total_payment, total_payment_amount)
                 else bad(paid_by_buyer, total_payment_amount) end);
 
 create table uvo_rows as
-with typed as (
-    select c.*, utc_of(m_time.local, m_time.offset_minutes, 7 * 60) as ts_utc,
+with cells as materialized (   -- materialized: each macro below would otherwise be expanded inside the next
+    select u.file_rank, u.row_order, fclean(u.id_transaksi) as transaction_id, fclean(u.id_peserta) as participant,
+           moment_local(u.tanggal_transaksi, u.k_time, m_time.local) as tx_local,
+           moment_offset(u.tanggal_transaksi, u.k_time, m_time.offset_minutes) as tx_offset,
+           fclean(u.negara_pembeli) as country, fclean(u.mata_uang) as currency, fclean(u.status) as status,
+           u.amount_is_number, case when u.amount_is_number then fclean(u.nilai) end as number_text,
+           m.amount as text_amount, u.nested
+    from uvo_raw u
+    left join money m on m.raw = u.nilai and not u.amount_is_number
+    left join moments m_time on m_time.raw = u.tanggal_transaksi),
+timed as (
+    select *, utc_of(tx_local, tx_offset, 7 * 60) as ts_utc,
+           case when amount_is_number then number_money(number_text) else text_amount end as amount_value
+    from cells),
+typed as (
+    select *, wib_date(ts_utc) as tx_date,
            case when regexp_full_match(country, '[A-Za-z]{2}') then upper(country) end as buyer_country,
            upper(currency) as currency_code,
-           case when c.amount_is_number then number_money(c.amount) else m.amount end as amount_value,
            case when lower(status) in ('lunas', 'batal', 'menunggu') then lower(status) end as status_code
-    from uvo_cells c
-    left join money m on m.t = c.amount
-    left join moments m_time on m_time.t = c.tx_time)
-select file_rank, row_order, transaction_id, participant, ts_utc, wib_date(ts_utc) as tx_date, buyer_country,
+    from timed)
+select file_rank, row_order, transaction_id, participant, ts_utc, tx_date, buyer_country,
        currency_code as currency, amount_value as amount, status_code as status
 from typed
 -- a currency or month without a rate is a row error, never a zero (data contract 2.5)
 semi join seed_fx fx on fx.currency = typed.currency_code and fx.month = strftime(wib_date(typed.ts_utc), '%Y-%m')
 where transaction_id is not null and participant is not null and ts_utc is not null and buyer_country is not null
   and amount_value is not null and status_code is not null and not nested;
+
+reset disabled_optimizers;
+
+-- The raw cells are no longer needed (reference_duckdb.py drops them here unless asked to keep them).
+{{drop_raw}}
 
 -- ================================================================ intermediate (the dbt models)
 -- The latest landed version wins: file_rank desc. Within one file the FIRST row with a key wins:
@@ -450,18 +643,31 @@ select e.*, p.platform, p.feature
 from enrollment_rows e left join seed_programs p using (program_id)
 qualify row_number() over (partition by program_id, platform_merchant_id order by file_rank desc, row_order) = 1;
 
+-- Dedup, written for speed: almost every key occurs once, so only the rows of keys that occur
+-- more than once go through the window (a hash aggregate finds them; sorting every row costs more).
 create table orders as
-with gofood as (
+with gofood_repeated as (select transaction_id from gofood_rows group by all having count(*) > 1),
+gofood_latest as (
+    select * from gofood_rows anti join gofood_repeated using (transaction_id)
+    union all
+    (select * from gofood_rows semi join gofood_repeated using (transaction_id)
+     qualify row_number() over (partition by transaction_id order by file_rank desc, row_order) = 1)),
+gofood as (
     select 'gofood' as platform, transaction_id as order_id, merchant as platform_merchant_id, feature,
            wib_date(ts_utc) as order_date, ts_utc as order_ts_utc, status as status_raw,
            lower(trim(status)) in ('settlement', 'completed') as is_counted, 'ID' as buyer_country, 'IDR' as currency,
            amount as amount_original, amount as amount_idr
-    from gofood_rows
-    qualify row_number() over (partition by transaction_id order by file_rank desc, row_order) = 1),
+    from gofood_latest),
+shopee_repeated as (
+    select shop_id, order_id, sku_ref, variation_name from shopee_rows group by all having count(*) > 1),
+shopee_latest as (
+    select * from shopee_rows anti join shopee_repeated using (shop_id, order_id, sku_ref, variation_name)
+    union all
+    (select * from shopee_rows semi join shopee_repeated using (shop_id, order_id, sku_ref, variation_name)
+     qualify row_number() over (partition by shop_id, order_id, sku_ref, variation_name order by file_rank desc, row_order) = 1)),
 shopee_lines as (
     select *, cast(unit_price * (qty - returned_qty) as decimal(18, 2)) as line_turnover
-    from shopee_rows
-    qualify row_number() over (partition by shop_id, order_id, sku_ref, variation_name order by file_rank desc, row_order) = 1),
+    from shopee_latest),
 shopee as (     -- one row per order: lines summed; status and dates from the latest landed line
     select 'shopee' as platform, order_id, shop_id as platform_merchant_id, null::varchar as feature,
            wib_date(arg_max(created_utc, (file_rank, row_order))) as order_date,
@@ -486,11 +692,16 @@ from (select * from gofood union all select * from shopee union all select * fro
 left join merchants m using (platform, platform_merchant_id);
 
 create table survey as
-select *, min(submitted_date_wib) over (partition by survey_period, umkm_key) as first_submitted_date_wib
-from survey_rows
-where coalesce(validation_status, '') <> 'validation_status_not_approved'
-qualify row_number() over (partition by survey_period, umkm_key
-                           order by submitted_at_utc desc nulls last, file_rank desc, row_order desc) = 1;
+with approved as (
+    select * from survey_rows where coalesce(validation_status, '') <> 'validation_status_not_approved'),
+repeated as (select survey_period, umkm_key from approved group by all having count(*) > 1)
+select *, submitted_date_wib as first_submitted_date_wib
+from approved anti join repeated using (survey_period, umkm_key)
+union all
+(select *, min(submitted_date_wib) over (partition by survey_period, umkm_key) as first_submitted_date_wib
+ from approved semi join repeated using (survey_period, umkm_key)
+ qualify row_number() over (partition by survey_period, umkm_key
+                            order by submitted_at_utc desc nulls last, file_rank desc, row_order desc) = 1);
 
 -- Program turnover (data contract 3): counted orders of enrolled merchants on the program's
 -- platform (and GoBiz feature), inside the program window, on or after the joining date.
@@ -528,7 +739,7 @@ select latest.umkm_key, latest.business_name, nibs.nib, latest.region_code, late
        latest.first_seen_date
 from latest left join nibs using (umkm_key) left join scales using (umkm_key);
 
-create table fct_orders as select * from orders;
+create view fct_orders as select * from orders;
 
 create table mart_impact_summary as
 select survey_period, region_code, sector_code, scale,

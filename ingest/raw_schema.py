@@ -134,9 +134,16 @@ create table if not exists raw.landing_files (
     file_landed_at timestamp,
     first_seen timestamp not null,
     loaded_at timestamp,
+    published_at timestamp,           -- when the marts that include this version were published;
+                                      -- null: part of the change set (ingest/change_set.py)
     primary key (landing_path, sha256)
 )
 """
+
+# A warehouse made before the ledger recorded publication gets the column empty: its next run
+# treats every version as changed (checks and rebuilds all once), the safe reading.
+LEDGER_MIGRATION = "alter table raw.landing_files add column if not exists published_at timestamp"
+
 
 REJECTS_DDL = """
 create table if not exists raw.rejected_rows (
@@ -159,6 +166,7 @@ def create_raw_schema(con) -> None:
     """Create the raw schema and its tables if missing (idempotent)."""
     con.execute("create schema if not exists raw")
     con.execute(LEDGER_DDL)
+    con.execute(LEDGER_MIGRATION)
     con.execute(REJECTS_DDL)
     for table in SOURCE_TABLES:
         con.execute(source_table_ddl(table))

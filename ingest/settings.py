@@ -1,4 +1,6 @@
-"""Settings from the environment (a `.env` file in the working directory is read first)."""
+"""Settings from the environment (a `.env` file in the working directory is read first).
+
+Every `UMKM_*` variable is read here and nowhere else; the README lists them with their defaults."""
 
 from __future__ import annotations
 
@@ -19,10 +21,18 @@ class Settings:
     serving_dir: Path
     hash_salt: str
     settle_seconds: float
+    docs_dir: Path | None = None            # None: `docs/` beside the warehouse (see `docs_beside`)
+    feed_stale_days: float = 7.0            # a partner feed without a new file for this long is stale
+    alert_webhook_url: str | None = None    # failure alerts are POSTed here when set ...
+    alert_log: Path = Path("data/alerts.log")   # ... else appended here, one JSON object a line
 
     @property
     def salt_is_demo(self) -> bool:
         return self.hash_salt == DEMO_SALT
+
+    def docs_beside(self, warehouse_path: Path) -> Path:
+        """Where the docs go for a warehouse: UMKM_DOCS_DIR, else `docs/` beside that warehouse."""
+        return self.docs_dir if self.docs_dir is not None else Path(warehouse_path).resolve().parent / "docs"
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -34,4 +44,8 @@ class Settings:
             serving_dir=Path(env.get("UMKM_SERVING_DIR", "data/serving")).resolve(),
             hash_salt=env.get("UMKM_HASH_SALT") or DEMO_SALT,
             settle_seconds=float(env.get("UMKM_SETTLE_SECONDS", "5")),
+            docs_dir=Path(env["UMKM_DOCS_DIR"]).resolve() if env.get("UMKM_DOCS_DIR") else None,
+            feed_stale_days=float(env.get("UMKM_FEED_STALE_DAYS", "7")),
+            alert_webhook_url=env.get("UMKM_ALERT_WEBHOOK_URL") or None,
+            alert_log=Path(env.get("UMKM_ALERT_LOG", "data/alerts.log")).resolve(),
         )

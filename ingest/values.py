@@ -185,9 +185,12 @@ def _to_datetime(value, us_order: bool) -> tuple[datetime, bool]:
         return excel_serial_to_datetime(float(text)), False
     if _OFFSET_RE.search(text) and "-" in text[:10]:
         try:
-            return datetime.fromisoformat(text.replace("Z", "+00:00")), True
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError as exc:
             raise CellError("invalid_date", text) from exc
+        if moment.tzinfo is None:   # '2021-09-05Z': fromisoformat took '+00:00' for the time, after a '+'
+            raise CellError("invalid_date", text)
+        return moment, True
     text = re.sub(r"\.\d+$", "", text)  # drop fractional seconds
     for fmt in _US_FORMATS if us_order else _LOCAL_FORMATS:
         try:

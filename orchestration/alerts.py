@@ -5,20 +5,21 @@ Pure Python (no Dagster), so the sink is tested directly. The log file defaults 
 """
 
 import json
-import os
 import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ingest.settings import Settings
+
 
 def alert_log_path() -> Path:
-    return Path(os.environ.get("UMKM_ALERT_LOG", "data/alerts.log")).resolve()
+    return Settings.from_env().alert_log
 
 
 def send_alert(payload: dict) -> str:
     """Deliver one alert; returns where it went. A webhook that fails falls back to the log."""
     payload = {"sent_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), **payload}
-    url = os.environ.get("UMKM_ALERT_WEBHOOK_URL")
+    url = Settings.from_env().alert_webhook_url
     if url:
         request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
                                          headers={"Content-Type": "application/json"})

@@ -27,17 +27,19 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--new-day", action="store_true",
                       help="write only the GoBiz report of the day after the zone's last day (2022-01-01) "
                            "on top of a zone written with the same scale and seed")
+    demo.add_argument("--shopee-csv", action="store_true",
+                      help="write every Shopee export as csv (Seller Centre's older format) instead of xlsx")
     commands.add_parser("docs", help="validate the GX suites and write Data Docs and dbt docs to UMKM_DOCS_DIR")
     args = parser.parse_args(argv)
     if args.command == "demo":
-        return run_demo(args.scale, args.seed, args.new_day)
+        return run_demo(args.scale, args.seed, args.new_day, args.shopee_csv)
     if args.command == "docs":
         return run_docs()
     return run_pipeline()
 
 
-def run_demo(scale: int, seed: int, new_day: bool = False) -> int:
-    from ingest.demo import write_demo_landing, write_new_gobiz_day
+def run_demo(scale: int, seed: int, new_day: bool = False, shopee_csv: bool = False) -> int:
+    from demo.zone import write_demo_landing, write_new_gobiz_day
 
     settings = Settings.from_env()
     started = time.perf_counter()
@@ -47,7 +49,7 @@ def run_demo(scale: int, seed: int, new_day: bool = False) -> int:
         print(f"new GoBiz day written to {path} ({rows} transactions, {path.stat().st_size} bytes) "
               f"in {time.perf_counter() - started:.1f}s")
         return 0
-    summary = write_demo_landing(settings.landing_dir, scale=scale, seed=seed)
+    summary = write_demo_landing(settings.landing_dir, scale=scale, seed=seed, shopee_csv=shopee_csv)
     print(f"demo landing zone written to {settings.landing_dir} in {time.perf_counter() - started:.1f}s")
     for key, value in summary.items():
         print(f"  {key}: {value}")
@@ -61,18 +63,27 @@ def use_project_dagster_home() -> None:
 
 
 def run_pipeline() -> int:
-    """One synchronous pass of the `full_refresh` job, the one the nightly schedule runs."""
+    """One synchronous pass of the `full_refresh` job, the one the nightly schedule runs; with
+    nothing to do (`orchestration.quiet_run`), it says so and prints the summary without it."""
     use_project_dagster_home()
-    import dagster as dg
-
-    from orchestration.definitions import build_definitions
-    from orchestration.recovery import release_dead_runs
+    from orchestration.quiet_run import work_to_do
 
     settings = Settings.from_env()
     if settings.salt_is_demo:
         print("note: UMKM_HASH_SALT is not set; using the demo salt (set it in production, see README)")
     started_at = datetime.now(timezone.utc).replace(tzinfo=None)
     started = time.perf_counter()
+    if work_to_do(settings) is None:
+        print(f"umkm run: nothing new in {settings.landing_dir}, no model changed: the marts are current "
+              f"(checked in {time.perf_counter() - started:.1f}s)")
+        print_program_summary(settings)
+        return 0
+
+    import dagster as dg
+
+    from orchestration.definitions import build_definitions
+    from orchestration.recovery import release_dead_runs
+
     log_path = settings.warehouse_path.parent / "logs" / f"umkm-run-{started_at:%Y%m%dT%H%M%S}.log"
     print(f"umkm run: loading {settings.landing_dir} (full log: {log_path})")
     job = build_definitions().resolve_job_def("full_refresh")

@@ -4,12 +4,12 @@ Both read the file ledger (when files landed) rather than Dagster's materializat
 a feed is stale when no new file *landed*, whatever ran since.
 """
 
-import os
 from datetime import datetime, timezone
 
 import dagster as dg
 import duckdb
 
+from ingest.settings import Settings
 from orchestration.assets.ingest import SOURCE_KEYS
 from orchestration.assets.serving import serving_marts
 from orchestration.automation import WAREHOUSE_POOL
@@ -19,7 +19,7 @@ PARTNER_FEEDS = ("gofood", "shopee", "uvo")
 
 
 def stale_days() -> float:
-    return float(os.environ.get("UMKM_FEED_STALE_DAYS", "7"))
+    return Settings.from_env().feed_stale_days
 
 
 def newest_file_per_source(warehouse) -> dict[str, datetime]:

@@ -14,6 +14,8 @@ def path_of(key: str) -> str:
     return key.rsplit("@", 1)[0]
 
 
-def run_key(path: str, sha256: str) -> str:
-    """Dagster starts one run per run_key, ever: the same file version never loads twice."""
-    return f"{path}:{sha256}"
+def run_key_of(keys: list[str]) -> str:
+    """Dagster starts one run per run_key, ever: the same file versions never start a run twice."""
+    import hashlib
+
+    return "landing:" + hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()[:32]

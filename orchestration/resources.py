@@ -1,7 +1,6 @@
 """The pipeline's settings as a Dagster resource, built from the environment."""
 
 
-import os
 from pathlib import Path
 
 import dagster as dg
@@ -21,8 +20,6 @@ class UmkmSettings(dg.ConfigurableResource):
     @classmethod
     def from_env(cls) -> "UmkmSettings":
         settings = Settings.from_env()
-        # dbt reads the warehouse path from the environment (profiles.yml); keep one truth.
-        os.environ["UMKM_WAREHOUSE_PATH"] = str(settings.warehouse_path)
         return cls(landing_dir=str(settings.landing_dir), warehouse_path=str(settings.warehouse_path),
                    serving_dir=str(settings.serving_dir), hash_salt=settings.hash_salt,
                    settle_seconds=settings.settle_seconds)

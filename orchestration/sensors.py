@@ -1,40 +1,48 @@
-"""Sensors: files in (one run per new landing file version), failures out (alerts)."""
+"""Sensors: files in (one run loads, checks, builds and publishes what landed), failures out (alerts)."""
 
 import dagster as dg
 
 from ingest.landing import ArrivalCursor, arrivals_since, scan_landing, sha256_of_file
 from orchestration.alerts import send_alert
-from orchestration.jobs import load_landing_file_job, refresh_marts_job
-from orchestration.partitions import landing_files, partition_key, path_of, run_key
+from orchestration.jobs import full_refresh_job, load_landing_file_job, refresh_marts_job
+from orchestration.partitions import landing_files, partition_key, path_of, run_key_of
 from orchestration.resources import UmkmSettings
 
 MAX_FILES_PER_TICK = 2000  # the rest wait one tick; hashing is the only per-file work here
 
 
-@dg.sensor(job=load_landing_file_job, minimum_interval_seconds=15, default_status=dg.DefaultSensorStatus.RUNNING,
-           description="Lists the landing zone (stat only), and for each settled file version it has not "
-                       "seen adds a landing_files partition and requests its load run (run_key = path + "
-                       "sha256). A version that failed to load is retried by the nightly reconciliation.")
+@dg.sensor(job=full_refresh_job, minimum_interval_seconds=5, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Lists the landing zone (stat only); when settled file versions it has not seen "
+                       "landed, registers each as a landing_files partition and requests one run that "
+                       "loads them, checks, builds what they change and publishes (run_key = the versions).")
 def landing_file_sensor(context: dg.SensorEvaluationContext, umkm: UmkmSettings) -> dg.SensorResult:
     files = scan_landing(umkm.landing, umkm.settle_seconds)
     arrivals, cursor = arrivals_since(files, ArrivalCursor.from_json(context.cursor), MAX_FILES_PER_TICK)
     known = set(context.instance.get_dynamic_partitions(landing_files.name))
-    requests, new_keys = [], []
+    new_keys = []
     for landing_file in arrivals:
         try:
             sha = sha256_of_file(landing_file.absolute(umkm.landing))
         except FileNotFoundError:
             continue  # removed since the listing: nothing to load
         key = partition_key(landing_file.path, sha)
-        if key in known:
-            continue  # this version is registered already: loaded by a run or by `umkm run`
-        new_keys.append(key)
-        known.add(key)
-        requests.append(dg.RunRequest(partition_key=key, run_key=run_key(landing_file.path, sha),
-                                      tags={"landing_path": landing_file.path}))
+        if key not in known:   # a registered version was loaded by a run or by `umkm run`
+            new_keys.append(key)
+            known.add(key)
+    requests = []
+    if new_keys and not _waiting_run(context.instance):   # a run not yet started will load them too
+        requests.append(dg.RunRequest(run_key=run_key_of(new_keys),
+                                      tags={"landing_paths": ", ".join(path_of(k) for k in new_keys[:5])[:200]}))
     return dg.SensorResult(
         run_requests=requests, cursor=cursor.to_json(),
         dynamic_partitions_requests=[landing_files.build_add_request(new_keys)] if new_keys else [])
+
+
+def _waiting_run(instance: dg.DagsterInstance) -> bool:
+    return bool(instance.get_run_records(
+        filters=dg.RunsFilter(job_name=full_refresh_job.name,
+                              statuses=[dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED]),
+        limit=1))
 
 
 @dg.run_failure_sensor(default_status=dg.DefaultSensorStatus.RUNNING, monitor_all_code_locations=False,
@@ -56,8 +64,8 @@ def alert_on_run_failure(context: dg.RunFailureSensorContext) -> None:
 @dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[load_landing_file_job],
                       request_job=refresh_marts_job, default_status=dg.DefaultSensorStatus.RUNNING,
                       minimum_interval_seconds=10,
-                      description="After each successful file load, rebuild the marts, unless a rebuild "
-                                  "is already waiting to start (it will see this file too).")
+                      description="After a file re-loaded from the UI (a landing_files partition), rebuild "
+                                  "the marts, unless a rebuild is already waiting to start.")
 def refresh_after_file_loads(context: dg.RunStatusSensorContext):
     waiting = context.instance.get_run_records(
         filters=dg.RunsFilter(job_name=refresh_marts_job.name,

@@ -12,7 +12,7 @@ into place, so a reader sees either the previous complete version or the new one
       current.json                     the current version and its files (below)
       parquet/<version>/<mart>.parquet           one publication's files, never changed once
       parquet/<version>/fct_orders/<YYYY-MM>.parquet   written
-      parquet/<version>/manifest.json  fct_orders per order date: rows and fingerprint
+      parquet/<version>/manifest.json  fct_orders: its columns and rows per order date
 
 Parquet readers that open a file more than once per query (DuckDB's `read_parquet`, pyarrow
 datasets) can straddle a rename and fail, and a reader of the `fct_orders/` folder can meet
@@ -20,18 +20,19 @@ months of two publications; reading the files `current.json` names does neither,
 every mart of one version. The newest versions are kept a while, so a query that read
 `current.json` just before a publication still finds its files.
 
-The work follows the change, not the size of fct_orders. Each publication fingerprints
-fct_orders per order date (`quality.scope.day_fingerprints`: row count and sum of row hashes,
-one scan) and compares with the manifest of the version it starts from:
+The work follows the change, not the size of fct_orders. The run's change set (the file
+versions not yet published, `ingest.change_set`) names the landing paths whose orders may have
+changed; the order dates to republish are those of the orders from those paths, in the new
+fct_orders and in the published one (an order dropped or moved to another date):
 - Parquet: the months that hold a changed date are written; every other month file is a hard
   link to the previous version's (the same bytes, nothing written);
 - marts.duckdb: a file copy of the previous one, where the rows of the changed dates are
   deleted and inserted again and the small marts are replaced, then renamed into place. A
   comment on its fct_orders table names the version it holds, so a file whose publication
   was cut short after its rename is matched with its own manifest.
-Everything is written anew when there is no usable previous version, fct_orders changed its
-columns, more than half of its rows changed, or the copied file has grown to twice the size of
-a fresh one. The small marts are rewritten each time.
+Everything is written anew when the build was a full one (no paths given), there is no usable
+previous version, fct_orders changed its columns, more than half of its rows changed, or the
+copied file has grown to twice the size of a fresh one. The small marts are rewritten each time.
 """
 
 from __future__ import annotations
@@ -39,28 +40,23 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from ingest.memory import SERVING_DUCKDB_CONFIG
-from quality.scope import changed_days, day_fingerprints
+from orchestration.serving_files import (FCT, SERVING_DB, VERSIONS_DIR, current_version_name,
+                                         fsync, prune_versions, remove_stale_leftovers, replace_month_links,
+                                         replace_with_link, write_current)
 
 # Readable by DuckDB 1.4 and later: BI drivers often bundle an older DuckDB than ours.
 SERVING_STORAGE_VERSION = "v1.4.0"
-SERVING_DB = "marts.duckdb"
-CURRENT = "current.json"
 MANIFEST = "manifest.json"
-VERSIONS_DIR = "parquet"
-FCT = "fct_orders"             # the one mart that grows with the orders: published by month
 UNDATED = "undated"            # the month file of orders without an order_date
-KEEP_VERSIONS = 3              # the newest publications kept ...
-KEEP_SECONDS = 15 * 60         # ... and any younger than this
-STALE_TMP_SECONDS = 60 * 60    # temporary files of a publication that was killed
 FULL_REWRITE_SHARE = 0.5       # more of fct_orders changed than this: write marts.duckdb anew
 MAX_GROWTH = 2.0               # a copied marts.duckdb this much larger than a fresh one: write it anew
 
@@ -86,12 +82,14 @@ def month_of(day: date | None) -> str:
     return UNDATED if day is None else f"{day:%Y-%m}"
 
 
-def publish_marts(warehouse_path: Path, serving_dir: Path) -> Publication:
-    """Publish every table of schema `marts` to the serving dir (see the module docstring)."""
+def publish_marts(warehouse_path: Path, serving_dir: Path, changed_paths: list[str] | None = None) -> Publication:
+    """Publish every table of schema `marts` to the serving dir (see the module docstring).
+
+    `changed_paths`: the landing paths of the change set; None writes everything anew."""
     serving_dir.mkdir(parents=True, exist_ok=True)
     versions = serving_dir / VERSIONS_DIR
     versions.mkdir(exist_ok=True)
-    _remove_stale_leftovers(serving_dir)
+    remove_stale_leftovers(serving_dir)
     token = uuid.uuid4().hex[:8]
     version = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}-{token}"
     tmp_db = serving_dir / f".{SERVING_DB}.{token}.tmp"
@@ -106,32 +104,34 @@ def publish_marts(warehouse_path: Path, serving_dir: Path) -> Publication:
         if not tables:
             raise RuntimeError("the warehouse has no marts to publish; run the dbt models first")
         fct = _fct_state(con) if FCT in tables else None
-        previous = _manifest(versions, _current_version(serving_dir))
+        if fct is not None and changed_paths is not None:
+            fct.touched = _touched_days(con, serving_dir / SERVING_DB, changed_paths)
+        previous = _manifest(versions, current_version_name(serving_dir))
         publication = _write_duckdb(con, tmp_db, serving_dir / SERVING_DB, tables, fct, version, versions)
         _write_parquet(con, tmp_version, tables, fct, previous, versions, publication)
         _write_manifest(tmp_version, fct, publication)
         con.close()
         for path in [tmp_db, *tmp_version.rglob("*")]:
-            _fsync(path)
-        _fsync(tmp_version)
+            fsync(path)
+        fsync(tmp_version)
         os.replace(tmp_version, versions / version)        # the new version, complete, under its own name
-        _fsync(versions)
+        fsync(versions)
         os.replace(tmp_db, serving_dir / SERVING_DB)
         published = versions / version
         for table in tables:
             if table != FCT:
-                _replace_with_link(published / f"{table}.parquet", serving_dir / f"{table}.parquet", token)
+                replace_with_link(published / f"{table}.parquet", serving_dir / f"{table}.parquet", token)
         if fct is not None:
-            _replace_month_links(published / FCT, serving_dir / FCT, token)
-        _write_current(serving_dir, version, tables, published, token)
-        _fsync(serving_dir)
+            replace_month_links(published / FCT, serving_dir / FCT, token)
+        write_current(serving_dir, version, tables, published, token)
+        fsync(serving_dir)
     except BaseException:
         con.close()
         for leftover in [*serving_dir.glob(f".*{token}.tmp*"), *(serving_dir / FCT).glob(f".*{token}.tmp")]:
             leftover.unlink(missing_ok=True)
         shutil.rmtree(tmp_version, ignore_errors=True)
         raise
-    _prune_versions(versions, keep=version)
+    prune_versions(versions, keep=version)
     return publication
 
 
@@ -140,11 +140,12 @@ def publish_marts(warehouse_path: Path, serving_dir: Path) -> Publication:
 @dataclass
 class FctState:
     columns: list[list[str]]                    # [name, type] in table order
-    days: dict                                  # {date | None: (rows, fingerprint)}
+    days: dict                                  # {date | None: rows}
+    touched: list | None = None                 # order dates the change set touches (None: all)
 
     @property
     def rows(self) -> int:
-        return sum(n for n, _ in self.days.values())
+        return sum(self.days.values())
 
     def months(self) -> set[str]:
         return {month_of(d) for d in self.days}
@@ -154,7 +155,26 @@ def _fct_state(con) -> FctState:
     columns = [[name, kind] for name, kind in con.execute(
         "select column_name, data_type from information_schema.columns where table_catalog = 'warehouse' "
         "and table_schema = 'marts' and table_name = ? order by ordinal_position", [FCT]).fetchall()]
-    return FctState(columns, day_fingerprints(con, f"warehouse.marts.{FCT}"))
+    days = dict(con.execute(f"select order_date, count(*) from warehouse.marts.{FCT} group by 1").fetchall())
+    return FctState(columns, days)
+
+
+def _touched_days(con, current_db: Path, paths: list[str]) -> list:
+    """The order dates of the orders from `paths`: in the warehouse now, and in the published copy."""
+    con.register("changed_paths", pa.table({"landing_path": pa.array(sorted(set(paths)), pa.string())}))
+    relations = [f"warehouse.marts.{FCT}"]
+    if current_db.exists():
+        con.execute(f"attach '{current_db}' as published (read_only)")
+        relations.append(f"published.main.{FCT}")
+    try:
+        days = {day for relation in relations for (day,) in con.execute(
+            f"select distinct order_date from {relation} where landing_path in "
+            f"(select landing_path from changed_paths)").fetchall()}
+    finally:
+        if len(relations) > 1:
+            con.execute("detach published")
+        con.unregister("changed_paths")
+    return sorted(days, key=lambda d: (d is None, d or date.min))
 
 
 def _manifest(versions: Path, version: str | None) -> dict | None:
@@ -167,16 +187,16 @@ def _manifest(versions: Path, version: str | None) -> dict | None:
         return None
     fct = manifest.get(FCT)
     if fct is not None:
-        fct["days"] = {(None if key == "none" else date.fromisoformat(key)): (n, int(fp))
-                       for key, (n, fp) in fct["days"].items()}
+        fct["days"] = {(None if key == "none" else date.fromisoformat(key)): n[0] if isinstance(n, list) else n
+                       for key, n in fct["days"].items()}   # (older manifests: [rows, fingerprint])
     return manifest
 
 
 def _changed(fct: FctState, base: dict | None) -> list | None:
-    """The order dates whose rows differ from `base`'s, or None when `base` cannot be built on."""
-    if base is None or base.get(FCT) is None or base[FCT]["columns"] != fct.columns:
+    """The order dates to replace on `base`, or None when `base` cannot be built on."""
+    if fct.touched is None or base is None or base.get(FCT) is None or base[FCT]["columns"] != fct.columns:
         return None
-    return changed_days(fct.days, base[FCT]["days"])
+    return fct.touched
 
 
 def _date_filter(days: list, column: str = "order_date") -> str:
@@ -236,7 +256,7 @@ def _copy_current(con, tmp_db: Path, current_db: Path, fct: FctState | None,
     base = _manifest(versions, base_version)
     changed = _changed(fct, base)
     if changed is not None:
-        changed_rows = sum(fct.days.get(d, (0, 0))[0] + base[FCT]["days"].get(d, (0, 0))[0] for d in changed)
+        changed_rows = sum(max(fct.days.get(d, 0), base[FCT]["days"].get(d, 0)) for d in changed)
         fresh_bytes = base.get("duckdb_fresh_bytes") or 0
         if changed_rows > FULL_REWRITE_SHARE * max(fct.rows, 1) or \
                 (fresh_bytes and tmp_db.stat().st_size > MAX_GROWTH * fresh_bytes):
@@ -310,104 +330,10 @@ def _write_months(con, folder: Path, months: set[str], everything: bool) -> None
 
 
 def _write_manifest(tmp_version: Path, fct: FctState | None, publication: Publication) -> None:
-    """What the next publication compares with: fct_orders' columns and per-date fingerprints."""
+    """What the next publication builds on: fct_orders' columns and rows per order date."""
     manifest: dict = {"version": publication.version, "duckdb_fresh_bytes": publication.fresh_bytes}
     if fct is not None:
         days = sorted(fct.days.items(), key=lambda item: (item[0] is None, item[0] or date.min))
         manifest[FCT] = {"columns": fct.columns,
-                         "days": {("none" if d is None else d.isoformat()): [n, str(fp)] for d, (n, fp) in days}}
+                         "days": {("none" if d is None else d.isoformat()): n for d, n in days}}
     (tmp_version / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
-
-
-# ---------------------------------------------------------------- pointers and files in place
-
-def current_version(serving_dir: Path) -> dict:
-    """What `current.json` says: the version and the Parquet files of each mart (paths relative)."""
-    return json.loads((serving_dir / CURRENT).read_text())
-
-
-def _current_version(serving_dir: Path) -> str | None:
-    try:
-        return current_version(serving_dir).get("version")
-    except (OSError, ValueError):
-        return None
-
-
-def _replace_with_link(source: Path, target: Path, token: str) -> None:
-    tmp = target.with_name(f".{target.name}.{token}.tmp")
-    try:
-        os.link(source, tmp)          # the same immutable bytes, no second copy
-    except OSError:
-        shutil.copyfile(source, tmp)
-        _fsync(tmp)
-    os.replace(tmp, target)
-
-
-def _replace_month_links(published: Path, root: Path, token: str) -> None:
-    """`serving/fct_orders/`: each month file replaced atomically when it changed, gone months removed."""
-    root.mkdir(exist_ok=True)
-    legacy = root.with_name(f"{FCT}.parquet")   # the single file of earlier publications
-    legacy.unlink(missing_ok=True)
-    months = {p.name for p in published.glob("*.parquet")}
-    for name in sorted(months):
-        target = root / name
-        try:
-            if target.stat().st_ino == (published / name).stat().st_ino:
-                continue                       # the same file: untouched
-        except OSError:
-            pass
-        _replace_with_link(published / name, target, token)
-    for stale in root.glob("*.parquet"):
-        if stale.name not in months:
-            stale.unlink(missing_ok=True)
-    _fsync(root)
-
-
-def _write_current(serving_dir: Path, version: str, tables: list[str], published: Path, token: str) -> None:
-    prefix = f"{VERSIONS_DIR}/{version}"
-    parquet = {table: f"{prefix}/{table}.parquet" for table in tables if table != FCT}
-    pointer = {"version": version, "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-               "marts_duckdb": SERVING_DB, "parquet": parquet}
-    if FCT in tables:
-        parquet[FCT] = f"{prefix}/{FCT}/*.parquet"     # a glob: DuckDB, Spark, Polars read it as one table
-        pointer["fct_orders_files"] = [f"{prefix}/{FCT}/{p.name}" for p in sorted((published / FCT).glob("*.parquet"))]
-    tmp = serving_dir / f".{CURRENT}.{token}.tmp"
-    tmp.write_text(json.dumps(pointer, indent=2) + "\n")
-    _fsync(tmp)
-    os.replace(tmp, serving_dir / CURRENT)
-
-
-def _prune_versions(versions: Path, keep: str) -> None:
-    """Old publications go, except the newest few and any published recently."""
-    published = sorted((p for p in versions.iterdir() if p.is_dir() and not p.name.startswith(".")),
-                       key=lambda p: p.name, reverse=True)
-    now = time.time()
-    for path in published[KEEP_VERSIONS:]:
-        if path.name != keep and now - path.stat().st_mtime > KEEP_SECONDS:
-            shutil.rmtree(path, ignore_errors=True)
-
-
-def _remove_stale_leftovers(serving_dir: Path) -> None:
-    """Temporary files of a publication that was killed half-way (younger ones may be in use)."""
-    now = time.time()
-    for path in [*serving_dir.glob(".*.tmp"), *serving_dir.glob(".*.tmp.wal"), *(serving_dir / FCT).glob(".*.tmp"),
-                 *(serving_dir / VERSIONS_DIR).glob(".*.tmp")]:
-        try:
-            if now - path.lstat().st_mtime > STALE_TMP_SECONDS:
-                shutil.rmtree(path) if path.is_dir() else path.unlink()
-        except OSError:
-            pass
-
-
-def _fsync(path: Path) -> None:
-    """Flush a file (or a folder's entries) to disk, so a power cut cannot leave a renamed empty file."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -7,7 +7,8 @@
   non-personal samples per failed expectation.
 - `quality.scope`: what a check run looks at (the file versions not yet checked, the order
   dates of fct_orders whose rows changed) and the watermark it keeps in the warehouse.
-- `quality.docs`: GX Data Docs and dbt docs as static folders, readable offline.
+- `quality.docs`: GX Data Docs and dbt docs as static folders, readable offline, under
+  UMKM_DOCS_DIR; `quality.data_docs` renders the GX sites (called while validating).
 
 Nothing here imports Dagster: `orchestration/assets/quality.py` turns results into asset checks.
 """

@@ -1,13 +1,16 @@
 """Run the suites of `quality.suites` against a DuckDB connection with Great Expectations 1.x.
 
-DuckDB runs each suite's SQL (narrow projection, derived columns); the result comes over Arrow
-into a compact pandas frame (strings as categoricals, dates as datetime64[ns] so GX compares
-them vectorised, the DuckDB rowid as the index); GX validates it in an ephemeral context. GX's
-own SQL datasource is not used: on DuckDB it fails every metric (docs/engineering.md).
+Per suite, DuckDB runs the suite's SQL (narrow projection, derived columns). Row-level
+expectations are counted in DuckDB (`quality.sql_rules`: one aggregate query per suite, GX's
+semantics) and GX validates only the rows that fail, its results then carrying the counts of the
+whole projection (`quality.gx_run.patch_counts`). A suite with a table-level expectation (column
+set, row count), or an expectation without an exact SQL translation, goes to GX whole as a
+compact pandas frame (`quality.projection`). GX's own SQL datasource is not used: on DuckDB it
+fails every metric (docs/engineering.md).
 
 For each failed expectation the result keeps the unexpected count and a few samples: the
-offending values (from the narrowed, non-personal frame) and the rows they came from (landing
-path and row number, or the mart's key), looked up by rowid.
+offending values (from the narrowed, non-personal projection) and the rows they came from
+(landing path and row number, or the mart's key), looked up by rowid.
 
 `scopes` (from `quality.scope.plan_scopes`) narrow the scoped suites to the rows that changed;
 without them every suite validates its whole relation.
@@ -16,23 +19,21 @@ without them every suite validates its whole relation.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 
 from ingest.memory import DUCKDB_CONFIG
-from ingest.raw_schema import PERSONAL_COLUMNS
-from quality.scope import SCOPE_RELATION, Scope
-from quality.suites import ALL_TARGETS, ERROR, TODAY, WARN, Expect, Suite, Target
-
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")   # no internet: never call home
+from quality.data_docs import build_gx_site
+from quality.gx_run import forget, gx_context, gx_expectation, import_gx, patch_counts, run_suite  # noqa: F401
+from quality.projection import count_in_sql, load_frame  # noqa: F401
+from quality.scope import Scope
+from quality.suites import ALL_TARGETS, ERROR, WARN, Expect, Suite, Target
 
 SAMPLE_SIZE = 5
 logger = logging.getLogger(__name__)
@@ -102,97 +103,9 @@ class TargetResult:
         return [o for o in self.outcomes if o.severity == severity]
 
 
-# ---------------------------------------------------------------- frames
-
-def _arrow(relation: duckdb.DuckDBPyRelation) -> pa.Table:
-    for method in ("to_arrow_table", "fetch_arrow_table", "arrow"):   # duckdb 2.x, 1.x
-        if hasattr(relation, method):
-            table = getattr(relation, method)()
-            return table.read_all() if isinstance(table, pa.RecordBatchReader) else table
-    raise RuntimeError("this duckdb has no Arrow export")
-
-
-def _compact(table: pa.Table) -> pa.Table:
-    """Types GX's pandas engine handles vectorised: float64 money, int64 counts, ns timestamps."""
-    columns = []
-    for column in table.columns:
-        kind = column.type
-        if pa.types.is_decimal(kind):
-            column = column.cast(pa.float64())
-        elif pa.types.is_date(kind) or pa.types.is_timestamp(kind):
-            column = column.cast(pa.timestamp("ns"))
-        elif pa.types.is_integer(kind) and kind != pa.int64():
-            column = column.cast(pa.int64())
-        columns.append(column)
-    return pa.Table.from_arrays(columns, names=table.column_names)
-
-
-def load_frame(con: duckdb.DuckDBPyConnection, suite: Suite, scope: Scope | None = None) -> pd.DataFrame:
-    """The suite's projection (of the scope's rows, when given) as a compact pandas frame;
-    the index is the rowid when there is one."""
-    if scope is None or not suite.scoped:
-        table = _compact(_arrow(con.sql(suite.query())))
-    else:
-        con.register(SCOPE_RELATION, scope.relation())
-        try:
-            table = _compact(_arrow(con.sql(suite.query(scope.filter(suite.scoped)))))
-        finally:
-            con.unregister(SCOPE_RELATION)
-    personal = PERSONAL_COLUMNS & set(table.column_names)
-    if personal and table.num_rows:   # a `limit 0` schema probe carries names, never values
-        raise ValueError(f"suite {suite.name} selects personal columns {sorted(personal)}")
-    frame = table.to_pandas(strings_to_categorical=True, date_as_object=False, self_destruct=True)
-    if "_rowid" in frame.columns:
-        frame.index = pd.Index(frame.pop("_rowid").to_numpy())   # unnamed: GX then reports plain ids
-    return frame
-
-
-# ---------------------------------------------------------------- GX
-
-def gx_context(docs_site: Path | None = None):
-    """An ephemeral GX context without progress bars, optionally with a local Data Docs site."""
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    if docs_site is not None:
-        context.add_data_docs_site(site_name="umkm", site_config={
-            "class_name": "SiteBuilder",
-            "show_how_to_buttons": False,
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_site)},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        })
-    return context
-
-
-def _resolve(value, today: date):
-    if value == TODAY:
-        return pd.Timestamp(today + timedelta(days=1))    # WIB dates run up to 7 hours ahead of UTC
-    if isinstance(value, date):
-        return pd.Timestamp(value)
-    return value
-
-
-def gx_expectation(expect: Expect, today: date):
-    """The GX 1.x expectation object for one `Expect` (severity: critical = ERROR, warning = WARN)."""
-    import great_expectations.expectations as gxe
-    from great_expectations.expectations.metadata_types import FailureSeverity
-
-    kwargs = {key: _resolve(value, today) for key, value in expect.kwargs.items()}
-    severity = FailureSeverity.CRITICAL if expect.severity == ERROR else FailureSeverity.WARNING
-    return getattr(gxe, expect.type)(**kwargs, severity=severity, notes=expect.notes,
-                                     meta={"severity": expect.severity})
-
-
-def _gx_suite(suite: Suite, today: date):
-    import great_expectations as gx
-
-    return gx.ExpectationSuite(name=suite.name,
-                               expectations=[gx_expectation(e, today) for e in suite.expectations])
-
-
 def _text(value) -> str:
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return "null"
     if isinstance(value, (pd.Timestamp, datetime)):
         return str(value.date()) if value == value.normalize() else str(value)
     if isinstance(value, float) and value.is_integer():
@@ -201,8 +114,6 @@ def _text(value) -> str:
         return f"{value:.2f}"
     if isinstance(value, tuple):
         return "(" + ", ".join(_text(v) for v in value) + ")"
-    if value is None or (isinstance(value, float) and value != value):
-        return "null"
     text = str(value)
     return text if len(text) <= 80 else text[:30] + "..." + text[-47:]   # keep a path's file name
 
@@ -260,10 +171,11 @@ def _nothing_to_check(suite: Suite) -> list[Outcome]:
 
 def validate_targets(con: duckdb.DuckDBPyConnection, targets=ALL_TARGETS, *, today: date | None = None,
                      docs_site: Path | None = None, sample_size: int = SAMPLE_SIZE,
-                     scopes: dict[str, Scope] | None = None) -> list[TargetResult]:
+                     scopes: dict[str, Scope] | None = None, sql_counts: bool = True) -> list[TargetResult]:
     """Validate every suite of `targets` (scoped suites: only the rows of `scopes[relation]`
-    when given); build Data Docs into `docs_site` when given."""
-    import great_expectations as gx
+    when given); build Data Docs into `docs_site` when given. `sql_counts=False`: GX validates
+    every projection whole, as a pandas frame (slow; the reference the SQL counts must equal)."""
+    import_gx()
 
     today = today or date.today()
     context = gx_context(docs_site)
@@ -282,49 +194,35 @@ def validate_targets(con: duckdb.DuckDBPyConnection, targets=ALL_TARGETS, *, tod
                 outcomes += _not_run(suite, missing_columns)
                 continue
             try:
-                frame = load_frame(con, suite, scope)
+                counted = count_in_sql(con, suite, today, sample_size, scope) if sql_counts else None
+                frame = counted.samples if counted else load_frame(con, suite, scope)
             except duckdb.Error as error:
                 outcomes += _not_run(suite, f"projection failed: {str(error).splitlines()[0][:200]}")
                 continue
-            rows[suite.name] = len(frame)
-            if scope is not None and suite.scoped and frame.empty:   # nothing new: GX would say so, slower
+            rows[suite.name] = counted.element_count if counted else len(frame)
+            if scope is not None and suite.scoped and not rows[suite.name]:   # nothing new: GX would say so
                 outcomes += _nothing_to_check(suite)
                 continue
-            gx_suite = context.suites.add(_gx_suite(suite, today))
-            by_id = {gx_e.id: expect for gx_e, expect in zip(gx_suite.expectations, suite.expectations)}
-            batch = source.add_dataframe_asset(suite.name).add_batch_definition_whole_dataframe("current")
-            definition = context.validation_definitions.add(
-                gx.ValidationDefinition(name=suite.name, data=batch, suite=gx_suite))
-            validation = definition.run(batch_parameters={"dataframe": frame}, result_format={
-                "result_format": "SUMMARY", "partial_unexpected_count": sample_size})
-            suite_outcomes = [_outcome(con, suite, by_id[r.expectation_config.id], frame, r, sample_size)
-                              for r in validation.results]
+            validation, positions = run_suite(context, source, suite, frame, today, sample_size)
+            if counted:
+                patch_counts(context, validation, positions, counted)
+            suite_outcomes = [_outcome(con, suite, suite.expectations[positions[r.expectation_config.id]], frame, r,
+                                       sample_size) for r in validation.results]
             outcomes += suite_outcomes
             schema_failures = [o for o in suite_outcomes if o.expectation == "expect_table_columns_to_match_set"
                                and not o.success]
             if schema_failures:
                 missing_columns = f"required columns missing ({schema_failures[0].observed})"
-            del frame
+            del frame, counted
         results.append(TargetResult(target, outcomes, rows, time.perf_counter() - started,
                                     scope.describe() if scope is not None else "whole relation"))
     if docs_site is not None:
-        from quality.docs import build_gx_site
-
         try:
             build_gx_site(context, docs_site, results)
         except Exception:   # the docs are a view of the results: never lose the results over them
             logger.warning("could not write the Data Docs to %s", docs_site, exc_info=True)
-    _forget(context)
+    forget(context)
     return results
-
-
-def _forget(context) -> None:
-    """GX keeps the last context in a module global, and with it the frames it validated
-    (at ten million orders, 1.5 GiB the next step would find still taken)."""
-    from great_expectations.data_context.data_context.context_factory import project_manager
-
-    context.data_sources.delete("umkm")
-    project_manager.set_project(None)
 
 
 def connect_read_only(warehouse: Path) -> duckdb.DuckDBPyConnection:

@@ -16,12 +16,15 @@ from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
+import duckdb
 import openpyxl
 import pytest
 
-import ingest.demo as demo_module
-from ingest.demo import write_demo_landing, write_new_gobiz_day
+import demo.common as demo_common
+import demo.zone as demo_zone
+from demo.zone import write_demo_landing, write_new_gobiz_day
 from ingest.landing import scan_landing
+from ingest.raw_load import load_new_files
 from ingest.readers import QuarantineError
 from ingest.sources import SOURCES as PARSERS
 
@@ -260,12 +263,12 @@ def test_every_file_loads_or_fails_on_purpose(demo):
 def test_volumes_grow_linearly_and_files_slower(demo, tmp_path):
     _, one, _ = demo
     two = write_demo_landing(tmp_path / "landing", scale=2, seed=42)
-    assert one["gofood"]["transactions"] == demo_module.GOBIZ_PER_SCALE
-    assert two["gofood"]["transactions"] == 2 * demo_module.GOBIZ_PER_SCALE
-    assert two["shopee"]["orders"] == 2 * one["shopee"]["orders"] == 2 * demo_module.SHOPEE_PER_SCALE
-    assert two["uvo"]["transactions"] == 2 * one["uvo"]["transactions"] == 2 * demo_module.UVO_PER_SCALE
+    assert one["gofood"]["transactions"] == demo_common.GOBIZ_PER_SCALE
+    assert two["gofood"]["transactions"] == 2 * demo_common.GOBIZ_PER_SCALE
+    assert two["shopee"]["orders"] == 2 * one["shopee"]["orders"] == 2 * demo_common.SHOPEE_PER_SCALE
+    assert two["uvo"]["transactions"] == 2 * one["uvo"]["transactions"] == 2 * demo_common.UVO_PER_SCALE
     assert two["enrollment"]["participants"] == 2 * one["enrollment"]["participants"] == 800
-    respondents = demo_module.SURVEY_RESPONDENTS_PER_SCALE
+    respondents = demo_common.SURVEY_RESPONDENTS_PER_SCALE
     assert respondents < one["survey"]["submissions"] < 1.05 * respondents          # ~3% answer twice
     assert 2 * respondents < two["survey"]["submissions"] < 2.1 * respondents
     # shops sending exports: round(10 x scale^0.6), plus one shop in no program
@@ -275,13 +278,13 @@ def test_volumes_grow_linearly_and_files_slower(demo, tmp_path):
 
 
 def test_the_documented_benchmark_scales():
-    orders = {name: scale * demo_module.ORDERS_PER_SCALE for name, scale in demo_module.BENCHMARK_SCALES.items()}
+    orders = {name: scale * demo_common.ORDERS_PER_SCALE for name, scale in demo_common.BENCHMARK_SCALES.items()}
     assert 2_450_000 <= orders["2.5M orders"] <= 2_550_000 and 4_950_000 <= orders["5M orders"] <= 5_050_000
-    benchmark = demo_module.BENCHMARK_SCALES["10M orders"]
+    benchmark = demo_common.BENCHMARK_SCALES["10M orders"]
     assert orders["10M orders"] >= 10_000_000 + 10_000          # room for the deliberately rejected rows
-    assert benchmark * demo_module.SURVEY_RESPONDENTS_PER_SCALE >= 1_000_000
-    assert benchmark * demo_module.ENROLLMENTS_PER_SCALE >= 100_000
-    assert all(scale >= demo_module.PROVINCE_SCALE for scale in demo_module.BENCHMARK_SCALES.values())
+    assert benchmark * demo_common.SURVEY_RESPONDENTS_PER_SCALE >= 1_000_000
+    assert benchmark * demo_common.ENROLLMENTS_PER_SCALE >= 100_000
+    assert all(scale >= demo_common.PROVINCE_SCALE for scale in demo_common.BENCHMARK_SCALES.values())
 
 
 @pytest.fixture(scope="module")
@@ -289,7 +292,7 @@ def province(tmp_path_factory):
     """The province layout (daily GoBiz feed, Kobo exports per kabupaten/kota) at scale 1."""
     root = tmp_path_factory.mktemp("province") / "landing"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(demo_module, "PROVINCE_SCALE", 1)
+        patch.setattr(demo_zone, "PROVINCE_SCALE", 1)
         summary = write_demo_landing(root, scale=1, seed=42)
     return root, summary
 
@@ -300,7 +303,7 @@ def test_province_gobiz_is_one_report_a_day(province):
     daily = {m[1] for name in names if (m := re.fullmatch(r"gobiz_jateng_transactions_(\d{8})_\1\.csv", name))}
     assert len(daily) == 365 and min(daily) == "20210101" and max(daily) == "20211231"
     assert not [name for name in names if "grp" in name]
-    assert summary["gofood"]["transactions"] == demo_module.GOBIZ_PER_SCALE
+    assert summary["gofood"]["transactions"] == demo_common.GOBIZ_PER_SCALE
     for kind in ("rerun", "duplicate", "broken", "repeated_header", "ignored"):
         assert summary["gofood"][kind] >= 1, kind
     rerun = root / "gofood" / "gobiz_jateng_transactions_20211229_20211231_rerun.csv"
@@ -384,3 +387,43 @@ def test_cli_writes_the_new_day(tmp_path, monkeypatch, capsys):
     assert [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()] == [
         "gofood/gobiz_jateng_transactions_20220101_20220101.csv"]
     assert "transactions" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- Shopee exports as csv only
+
+def load_shopee(landing: Path, work: Path) -> tuple[list, list]:
+    """Load only the zone's shopee/ folder into a new warehouse; return its order lines and ledger,
+    with `.xlsx` paths named `.csv` and the columns that name a file version left out."""
+    shutil.copytree(landing / "shopee", work / "landing" / "shopee")      # copy2: mtimes kept
+    load_new_files(work / "warehouse.duckdb", work / "landing", "demo-test-salt")
+    path = r"regexp_replace(landing_path, '\.xlsx$', '.csv')"
+    con = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
+    try:
+        # extra_columns holds the unmapped cells as text: an xlsx number cell reads '67500.0', csv '67500'
+        lines = con.execute(f"select {path}, * exclude (landing_path, sha256, loaded_at, layout, extra_columns) "
+                            "from raw.shopee_order_lines order by all").fetchall()
+        ledger = con.execute(f"select {path}, status, rows_loaded from raw.landing_files order by all").fetchall()
+    finally:
+        con.close()
+    return lines, ledger
+
+
+def test_shopee_csv_zone_loads_the_same_shopee_rows(demo, tmp_path, monkeypatch, capsys):
+    from orchestration.cli import main
+
+    root, _, snap = demo
+    landing = tmp_path / "csv_zone"
+    monkeypatch.setenv("UMKM_LANDING_DIR", str(landing))
+    assert main(["demo", "--scale", "1", "--seed", "42", "--shopee-csv"]) == 0
+    assert "shopee" in capsys.readouterr().out
+    exports = files(landing, "shopee", "Order.all.*")
+    assert exports and all(p.suffix == ".csv" for p in exports)
+    assert len(exports) == len(files(root, "shopee", "Order.all.*"))
+    others = snapshot(landing)
+    assert {p: v[:2] for p, v in others.items() if not p.startswith("shopee/")} == {
+        p: v[:2] for p, v in snap.items() if not p.startswith("shopee/")}       # other sources: the same files
+    csv_lines, csv_ledger = load_shopee(landing, tmp_path / "csv")
+    xlsx_lines, xlsx_ledger = load_shopee(root, tmp_path / "xlsx")
+    assert len(xlsx_lines) > 4_000 and csv_lines == xlsx_lines
+    assert csv_ledger == xlsx_ledger                 # the failed download is quarantined in both
+    assert sum(status == "quarantined" for _, status, _ in csv_ledger) == 1

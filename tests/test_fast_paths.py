@@ -1,14 +1,18 @@
 """The fast paths agree with the reference paths, value by value (Hypothesis): the vectorised
-column parsers with the cell parsers, and the Arrow CSV reader with the exact csv-module reader.
+column parsers with the cell parsers, the set-wise region codes with `Reference.region_code`,
+and the Arrow CSV reader with the exact csv-module reader.
 
-Two properties per parser: every cell its fast path decides has exactly the cell parser's
-value (and the cell parser does not reject it), and a whole column, mixing strings with
-typed xlsx/JSON cells, gives the cell parser's values and reason codes.
+Three properties per parser: every cell its fast path decides has exactly the cell parser's
+value (and the cell parser does not reject it); a whole column, mixing strings with typed
+xlsx/JSON cells, gives the cell parser's values and reason codes; and so does a column of Arrow
+strings (what the CSV reader gives) through every route `parse_column` may take for it: parsed
+once per distinct value or cell by cell, shapes matched one by one or as distinct shapes.
 """
 
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 
 import numpy as np
@@ -16,6 +20,7 @@ import pyarrow as pa
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from ingest import vectorised
 from ingest.values import CellError
 from ingest.vectorised import (COUNT, DATE, DATE_US, MONEY, NIB, NIK, TEXT, TIMESTAMP_UTC, TIMESTAMP_WIB,
                                ColumnParser, cents_of, parse_column)
@@ -35,15 +40,51 @@ def cell_result(parser: ColumnParser, value):
 def assert_agrees(parser: ColumnParser, values: list) -> None:
     strings = [v for v in values if isinstance(v, str)]
     if strings:
-        fast_values, decided = parser.fast(pa.array(strings, pa.string()))
-        decided_strings = [value for value, ok in zip(strings, decided) if ok]
-        for value, got in zip(decided_strings, fast_values.filter(pa.array(decided)).to_pylist()):
-            assert cell_result(parser, value) == (got, None), value
+        for route in ROUTES:
+            with routed(**route):
+                fast_values, decided = parser.fast(pa.array(strings, pa.string()))
+            decided_strings = [value for value, ok in zip(strings, decided) if ok]
+            for value, got in zip(decided_strings, fast_values.filter(pa.array(decided)).to_pylist()):
+                assert cell_result(parser, value) == (got, None), value
+        assert_arrow_column_agrees(parser, strings)
     column, bad, errors = parse_column(parser, np.array(values + [None], dtype=object)[:-1])
+    assert_column(parser, values, column, bad, errors)
+
+
+def assert_column(parser: ColumnParser, values: list, column: pa.Array, bad: np.ndarray, errors: list) -> None:
     got = column.to_pylist()
+    assert len(got) == len(values)
     codes = dict(zip(bad.tolist(), (error.code for error in errors)))
     for index, value in enumerate(values):
         assert (got[index], codes.get(index)) == cell_result(parser, value), value
+
+
+def assert_arrow_column_agrees(parser: ColumnParser, strings: list[str]) -> None:
+    """A CSV column (Arrow strings; a null too, as a parser may meet one), by every route."""
+    repeated = strings * (vectorised.DEDUPLICATE_FROM // len(strings) + 1) + [None]
+    for route in ROUTES:
+        for cells in (strings, repeated):
+            with routed(**route):
+                column, bad, errors = parse_column(parser, pa.array(cells, pa.string()))
+            assert_column(parser, cells, column, bad, errors)
+
+
+@contextmanager
+def routed(**settings):
+    """`parse_column`'s thresholds set for a test, so each route is taken whatever the column's size."""
+    saved = {name: getattr(vectorised, name) for name in settings}
+    for name, value in settings.items():
+        setattr(vectorised, name, value)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(vectorised, name, value)
+
+
+ROUTES = [{},                                                       # as configured
+          dict(SHAPES_FROM=0, DEDUPLICATE_FROM=0, DISTINCT_SHARE=1.0),  # distinct shapes, distinct values
+          dict(SHAPES_FROM=10**9, DISTINCT_SHARE=0.0)]                  # every string matched, cell by cell
 
 
 def texts(alphabet: str, max_size: int = 24):
@@ -107,11 +148,14 @@ def test_identifier_columns_agree_with_parse_nik_and_nib(values):
 # ---------------------------------------------------------------- dates and times
 
 def timestamp_texts():
-    two = st.integers(min_value=0, max_value=99).map(lambda n: f"{n:02d}")
+    def two(valid_up_to: int, valid_from: int = 0):   # mostly in range, so the other fields are tested too
+        return st.one_of(st.integers(valid_from, valid_up_to), st.integers(0, 99)).map(lambda n: f"{n:02d}")
     year = st.sampled_from(["1989", "1990", "2000", "2020", "2021", "2024", "2049", "2050", "0001", "9999", "0000"])
-    date_part = st.one_of(st.tuples(year, st.just("-"), two, st.just("-"), two).map("".join),
-                          st.tuples(two, st.just("/"), two, st.just("/"), year).map("".join))
-    time_part = st.tuples(st.sampled_from(["T", " ", "t", "_"]), two, st.just(":"), two,
+    month, day = two(12, 1), two(31, 1)
+    date_part = st.one_of(st.tuples(year, st.just("-"), month, st.just("-"), day).map("".join),
+                          st.tuples(day, st.just("/"), month, st.just("/"), year).map("".join),
+                          st.tuples(month, st.just("/"), day, st.just("/"), year).map("".join))
+    time_part = st.tuples(st.sampled_from(["T", " ", "t", "_"]), two(23), st.just(":"), two(59),
                           st.sampled_from(["", ":00", ":59", ":60", ":7"]),
                           st.sampled_from(["", ".5", ".123", ".123456", ".1234567"])).map("".join)
     zone = st.sampled_from(["", "Z", "+07:00", "-05:30", "+00:00", "-00:00", "+23:59", "+24:00", "+07:60", "+0700",
@@ -166,27 +210,29 @@ def read_both(data: bytes):
                 table.cell_flags, table.row_texts, table.duplicate_headers)
 
     fast = outcome()
-    original, readers._read_csv_fast = readers._read_csv_fast, lambda text, delimiter: None
+    original, readers._read_csv_fast = readers._read_csv_fast, lambda *args: None
     try:
         return fast, outcome()
     finally:
         readers._read_csv_fast = original
 
 
-csv_cells = st.text(alphabet='ab1 ;,"\'\t\r\n-', max_size=6)
+csv_cells = st.text(alphabet='ab1 ;,"\'\t\r\n-\u00e9', max_size=6)
 
 
 @SETTINGS
 @given(st.lists(st.lists(csv_cells, min_size=1, max_size=4), min_size=1, max_size=6),
-       st.sampled_from([",", ";"]), st.booleans(), st.sampled_from(["\n", "\r\n"]))
-@example([["a", "b"], ["x", 'q"uote'], ["", ""]], ",", False, "\n")
-def test_arrow_csv_reader_reads_what_the_csv_module_reads(rows, delimiter, quote_all, newline):
+       st.sampled_from([",", ";"]), st.booleans(), st.sampled_from(["\n", "\r\n"]),
+       st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"]))
+@example([["a", "b"], ["x", 'q"uote'], ["", ""]], ",", False, "\n", "utf-8")
+@example([["a", "b"], ["x", "y", ""], ["1"]], ",", False, "\r\n", "utf-8-sig")
+def test_arrow_csv_reader_reads_what_the_csv_module_reads(rows, delimiter, quote_all, newline, encoding):
     def field(cell):
         if quote_all or any(c in cell for c in '";,\r\n'):
             return '"' + cell.replace('"', '""') + '"'
         return cell
     text = newline.join(delimiter.join(field(cell) for cell in row) for row in rows) + newline
-    fast, exact = read_both(text.encode())
+    fast, exact = read_both(text.encode(encoding))
     assert fast == exact
 
 
@@ -199,3 +245,41 @@ def test_arrow_csv_reader_reads_what_the_csv_module_reads(rows, delimiter, quote
 def test_arrow_csv_reader_on_any_text(text):
     fast, exact = read_both(text.encode())
     assert fast == exact
+
+
+# ---------------------------------------------------------------- region codes
+
+def region_code_texts():
+    known = st.sampled_from(["3374", "3301", "3371", "3322"])
+    return st.one_of(known, known.map(lambda c: f"{c[:2]}.{c[2:]}"), known.map(lambda c: f" '{c} "),
+                     known.map(lambda c: f"{c[:2]} {c[2:]}"), st.sampled_from(["9999", "33.99", "", "-", "null", "'"]),
+                     texts("3374. '", 8))
+
+
+REGION_NAMES = st.one_of(st.sampled_from(["", "Kota Semarang", "Semarang", "kab. boyolali", "KABUPATEN  Cilacap",
+                                          "Magelang", "Atlantis", "-"]), texts("Kota ", 8))
+
+
+@SETTINGS
+@given(st.lists(st.tuples(region_code_texts(), REGION_NAMES), min_size=1, max_size=30), st.booleans())
+@example([("33.74", ""), ("", "Kab. Boyolali"), ("", "Semarang"), ("9999", "Kota Semarang"), ("", "")], True)
+def test_region_codes_agree_with_reference_region_code(pairs, arrow_cells):
+    """The set-wise code lookup (CSV cells as Arrow strings) or the cell-wise one (as the exact
+    reader gives them), against `Reference.region_code` row by row: same code, same reason code."""
+    from ingest.readers import Table
+    from ingest.reference import load_reference
+    from ingest.rows import RowBuilder
+    from ingest.sources.common import region_codes
+
+    reference = load_reference()
+    columns = {"kode_kabkota": [code for code, _ in pairs], "kabupaten_kota": [name for _, name in pairs]}
+    table = Table({header: pa.array(cells, pa.string()) if arrow_cells else np.array(cells, dtype=object)
+                   for header, cells in columns.items()}, np.arange(1, len(pairs) + 1))
+    rows = RowBuilder(table, {header: header for header in columns})
+    values = region_codes(rows, reference).to_pylist()
+    for index, (code, name) in enumerate(pairs):
+        try:
+            expected = (reference.region_code(code, name), None)
+        except CellError as error:
+            expected = (None, error.code)
+        assert (values[index], rows.error_code[index]) == expected, (code, name)

@@ -3,16 +3,18 @@
 A scale-1 demo landing zone is delivered in steps (the initial zone, a new GoBiz day, a corrected
 GoBiz report, a re-delivered duplicate, a registry file moving a merchant, a new survey wave,
 an overlapping and a corrected Shopee export, a corrected registry file, a GoBiz report replaced
-by a broken download). After each step the files are loaded as the pipeline loads them and
-`dbt build` runs incrementally on the warehouse, while a copy of the warehouse is rebuilt from
-scratch (`dbt build --full-refresh` of seeds and models); every model table of the two must be
-equal, row for row. The tests run in order on one warehouse (a module fixture).
+by a broken download). After each step the files are loaded as the pipeline loads them, `dbt
+build` runs as the dbt asset runs it (`orchestration.dbt_plan`: what is downstream of the change
+set, incrementally) and the change set is marked published; meanwhile a copy of the warehouse is
+rebuilt from scratch (`dbt build --full-refresh` of seeds and models). Every model table of the
+two must be equal, row for row. The tests run in order on one warehouse (a module fixture).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -23,15 +25,18 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.demo import write_demo_landing
+from ingest.change_set import mark_published, read_change_set
 from ingest.raw_load import load_new_files
+from orchestration.dbt_plan import dbt_build_args
+
+from demo.zone import write_demo_landing
 
 PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 DBT = Path(sys.executable).parent / "dbt"
 SALT = "incremental-test-salt"
 # seeds and models from scratch (the data tests run in the incremental builds)
 FULL_REBUILD = ["build", "--full-refresh", "--resource-type", "seed", "--resource-type", "model"]
-STATE_TABLES = {"incremental_state", "incremental_landing_snapshot", "int_orders_changed"}
+STATE_TABLES = {"int_orders_changed"}
 
 # held back from the initial zone, delivered by later steps
 SURVEY_WAVE = "survey/Pendataan_UMKM_Terdampak_Covid-19_-_all_versions_-_False_-_2021-04-05-01-48-13.xlsx"
@@ -191,12 +196,17 @@ def differences(incremental: Path, full: Path) -> dict[str, tuple[int, int]]:
         con.close()
 
 
-def modes(warehouse: Path) -> dict[str, str]:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return dict(con.execute("select model_name, mode from intermediate.incremental_state").fetchall())
-    finally:
-        con.close()
+def built_models(work: Path) -> dict[str, str]:
+    """The models the last dbt invocation in `work` ran, each with how (incremental or table)."""
+    results = json.loads((work / "target" / "run_results.json").read_text())
+    manifest = json.loads((work / "target" / "manifest.json").read_text())
+    built = {}
+    for result in results["results"]:
+        node = manifest["nodes"].get(result["unique_id"], {})
+        if node.get("resource_type") == "model":
+            assert result["status"] == "success", result
+            built[node["name"]] = node["config"]["materialized"]
+    return built
 
 
 class Pipeline:
@@ -206,22 +216,38 @@ class Pipeline:
         self.root, self.zone, self.held = root, Zone(root / "landing"), held
         self.warehouse = root / "warehouse.duckdb"
         self.steps = 0
+        self.last_args: list[str] | None = None
+
+    def build(self, first: bool = False) -> dict[str, str]:
+        """Load the new files and build what the change set asks for, then publish it."""
+        load_new_files(self.warehouse, self.zone.root, SALT)
+        con = duckdb.connect(str(self.warehouse))
+        change_set = read_change_set(con)
+        con.close()
+        self.last_args = ["build"] if first else dbt_build_args(change_set)
+        built = {}
+        if self.last_args is not None:
+            dbt(self.last_args, self.warehouse, self.root / "incremental")
+            built = built_models(self.root / "incremental")
+        con = duckdb.connect(str(self.warehouse))
+        mark_published(con, change_set)
+        con.close()
+        return built
 
     def step(self, compare: bool = True) -> dict[str, str]:
-        """Load the new files, build incrementally, compare with a full rebuild; the build's modes."""
+        """Load the new files, build incrementally, compare with a full rebuild; the models built."""
         self.steps += 1
-        load_new_files(self.warehouse, self.zone.root, SALT)
         if not compare:
-            dbt(["build"], self.warehouse, self.root / "incremental")
-            return modes(self.warehouse)
+            return self.build()
+        load_new_files(self.warehouse, self.zone.root, SALT)
         full = self.root / "full.duckdb"
         shutil.copy(self.warehouse, full)       # the same raw data, rebuilt from scratch alongside
         rebuild = start_dbt(FULL_REBUILD, full, self.root / "full")
-        dbt(["build"], self.warehouse, self.root / "incremental")
+        built = self.build()
         finish(rebuild)
         assert differences(self.warehouse, full) == {}, f"step {self.steps}"
         full.unlink()
-        return modes(self.warehouse)
+        return built
 
 
 @pytest.fixture(scope="module")
@@ -234,7 +260,9 @@ def pipeline(tmp_path_factory) -> Pipeline:
         (held / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.move(root / "landing" / relative, held / relative)
     pipe = Pipeline(root, held)
-    assert set(pipe.step(compare=False).values()) == {"full"}     # the first build: everything in full
+    assert "fct_orders" in pipe.build(first=True)
+    assert pipe.build() == {}                    # nothing new: no dbt at all
+    assert pipe.last_args is None
     return pipe
 
 
@@ -249,29 +277,32 @@ def test_new_gobiz_day_touches_only_its_month(pipeline):
                         "gofood/gobiz_grp01_transactions_20211231_20211231.csv", NEW_DAY)
     con = duckdb.connect(str(pipeline.warehouse))
     # mark rows of another month: a build that rewrote them would undo the marks
-    marked = sorted(con.execute("update marts.mart_turnover_monthly set n_orders = n_orders + 1000 "
-                                "where month = date '2021-03-01' returning program_id, region_code, sector_code, "
-                                "n_orders").fetchall())
+    marked = sorted(con.execute("update intermediate.int_program_orders_summed set n_orders = n_orders + 1000 "
+                                "where order_month = date '2021-03-01' returning program_id, umkm_key, "
+                                "buyer_country, n_orders").fetchall())
     con.execute("update marts.fct_orders set status_raw = 'sentinel' where order_date = date '2021-03-02'")
     con.close()
     assert marked
 
     pipeline.steps += 1
-    load_new_files(pipeline.warehouse, pipeline.zone.root, SALT)
-    dbt(["build"], pipeline.warehouse, pipeline.root / "incremental")
-
-    built = modes(pipeline.warehouse)
-    assert built["fct_orders"] == built["int_gofood_transactions_deduped"] == "changed"
-    assert built["mart_turnover_monthly"] == built["int_program_orders_summed"] == "changed"
-    assert built["int_shopee_orders_summed"] == built["dim_umkm"] == built["mart_impact_summary"] == "none"
+    built = pipeline.build()
+    assert "--full-refresh" not in pipeline.last_args
+    assert built["fct_orders"] == built["int_gofood_transactions_deduped"] == "incremental"
+    assert built["int_program_orders_summed"] == "incremental" and "mart_turnover_monthly" in built
+    assert not {"dim_umkm", "mart_impact_summary", "int_survey_submissions_deduped"} & set(built)
     con = duckdb.connect(str(pipeline.warehouse))
-    assert sorted(con.execute("select program_id, region_code, sector_code, n_orders from "
-                              "marts.mart_turnover_monthly where month = date '2021-03-01'").fetchall()) == marked
+    assert sorted(con.execute("select program_id, umkm_key, buyer_country, n_orders from "
+                              "intermediate.int_program_orders_summed where order_month = date '2021-03-01'"
+                              ).fetchall()) == marked
     assert con.execute("select count(*) from marts.fct_orders where status_raw = 'sentinel'").fetchone()[0] > 0
     assert {r[0] for r in con.execute("select order_id from marts.fct_orders where order_date = ?",
                                       [NEW_DAY]).fetchall()} >= ids
-    con.execute("update marts.mart_turnover_monthly set n_orders = n_orders - 1000 where month = date '2021-03-01'")
+    con.execute("update intermediate.int_program_orders_summed set n_orders = n_orders - 1000 "
+                "where order_month = date '2021-03-01'")
     con.close()
+    # the marts over the small sums are tables: rebuild them from the unmarked sums
+    dbt(["build", "--select", "mart_turnover_monthly mart_program_summary"], pipeline.warehouse,
+        pipeline.root / "incremental")
 
     # December, which the new day is in, equals a full rebuild; so does everything but the marks
     full = pipeline.root / "full.duckdb"
@@ -303,7 +334,8 @@ def test_corrected_gobiz_report_and_a_duplicate(pipeline):
     pipeline.zone.write("gofood/gobiz_grp02_transactions_20210401_20210430 (2).csv",
                         (pipeline.zone.root / "gofood/gobiz_grp02_transactions_20210401_20210430.csv").read_bytes())
     built = pipeline.step()
-    assert built["fct_orders"] == "changed" and built["dim_umkm"] == "none"
+    assert "fct_orders" in built and "dim_umkm" not in built
+    assert "--full-refresh" not in pipeline.last_args
 
 
 def test_registry_file_moving_a_merchant(pipeline):
@@ -316,8 +348,8 @@ def test_registry_file_moving_a_merchant(pipeline):
                                  lambda rows, at: max(rows, key=lambda row: orders.get(row[at].lstrip("'"), 0)))
     assert orders.get(merchant)
     built = pipeline.step()
-    assert built["fct_orders"] == "changed" and built["dim_umkm"] == "full"
-    assert built["mart_turnover_monthly"] == "full"       # dim_umkm rebuilt: any UMKM may have moved
+    assert {"fct_orders", "dim_umkm", "mart_turnover_monthly"} <= set(built)
+    assert "--full-refresh" in pipeline.last_args       # any old order may have moved UMKM or program
     con = duckdb.connect(str(pipeline.warehouse), read_only=True)
     assert con.execute("select distinct dim_umkm.region_code from marts.fct_orders join marts.dim_umkm "
                        "using (umkm_key) where platform_merchant_id = ?", [merchant]).fetchall() == [("3372",)]
@@ -327,8 +359,8 @@ def test_registry_file_moving_a_merchant(pipeline):
 def test_new_survey_wave(pipeline):
     held_back(pipeline, "survey/*")
     built = pipeline.step()
-    assert built["mart_impact_summary"] == built["dim_umkm"] == "full"
-    assert built["fct_orders"] == built["int_program_orders_summed"] == "none"
+    assert {"mart_impact_summary", "dim_umkm", "mart_turnover_monthly"} <= set(built)
+    assert "--full-refresh" not in pipeline.last_args
 
 
 def test_overlapping_and_corrected_shopee_exports(pipeline):
@@ -336,20 +368,20 @@ def test_overlapping_and_corrected_shopee_exports(pipeline):
     shop = sorted((pipeline.zone.root / "shopee").glob("*/Order.all.2022*.csv"))[0]
     shopee_corrected(pipeline.zone, str(shop.relative_to(pipeline.zone.root)))
     built = pipeline.step()
-    assert built["int_shopee_orders_summed"] == "changed" and built["int_gofood_transactions_deduped"] == "none"
+    assert built["int_shopee_orders_summed"] == "incremental"
+    assert "dim_umkm" not in built and "--full-refresh" not in pipeline.last_args
 
 
 def test_corrected_registry_file_and_a_broken_download(pipeline):
     enrollment_corrected(pipeline.zone, "enrollment/peserta_gofood_goshop_tambahan_2021-10.csv")
     pipeline.zone.write("gofood/gobiz_grp03_transactions_20210501_20210531.csv", b"\x00\x01 not a report")
     built = pipeline.step()
-    assert built["fct_orders"] == "changed"
+    assert "fct_orders" in built
 
 
-def test_a_failed_test_makes_the_next_build_full(tmp_path):
-    """Tests of an incremental build check the rows it wrote; a row that failed must not slip
-    through later builds: after a build whose tests did not all pass, everything is rebuilt and
-    tested in full."""
+def test_a_failed_build_leaves_its_change_set_for_the_next(tmp_path):
+    """A build whose tests fail publishes nothing: its file versions stay in the change set, so
+    the next build (after a corrected export) recomputes and tests them again."""
     from ingest.raw_schema import create_raw_schema
     from tests.test_dbt_marts_sql import fill_raw, insert, ledger_row, uvo_row
 
@@ -357,10 +389,9 @@ def test_a_failed_test_makes_the_next_build_full(tmp_path):
     con = duckdb.connect(str(warehouse))
     create_raw_schema(con)
     fill_raw(con)
+    mark_published(con, read_change_set(con))
     con.close()
     dbt(["build"], warehouse, tmp_path)
-    dbt(["build"], warehouse, tmp_path)
-    assert set(modes(warehouse).values()) == {"none", "changed"}     # nothing new: nothing rebuilt
 
     # a transaction of a month the fx seed has no rate for: int_uvo_transactions_converted is
     # written, then its not_null test on amount_idr fails (the staging tests pass)
@@ -369,18 +400,20 @@ def test_a_failed_test_makes_the_next_build_full(tmp_path):
     insert(con, "uvo_transactions",
            [uvo_row(late, datetime(2031, 2, 1), 1, "V90", date(2031, 1, 5), "SG", "SGD", "10")])
     insert(con, "landing_files", [ledger_row(late, "uvo", "loaded", 1, 1, 0, datetime(2031, 2, 1))])
+    args = dbt_build_args(read_change_set(con))
     con.close()
-    failed = start_dbt(["build"], warehouse, tmp_path)
+    assert args is not None and "source:raw.uvo_transactions+" in args[2].split()
+    failed = start_dbt(args, warehouse, tmp_path)
     output, _ = failed.communicate(timeout=900)
     assert failed.returncode != 0 and "not_null_int_uvo_transactions_converted_amount_idr" in output
-    assert modes(warehouse)["int_uvo_transactions_converted"] == "changed"
 
-    con = duckdb.connect(str(warehouse))    # the office sends a corrected export: a 2021 date
+    con = duckdb.connect(str(warehouse))    # not published: still in the change set
+    assert [v.landing_path for v in read_change_set(con).versions] == [late]
+    # the office sends a corrected export: a 2021 date
     con.execute("update raw.uvo_transactions set transaction_date_wib = date '2021-07-05' where transaction_id = 'V90'")
+    args = dbt_build_args(read_change_set(con))
     con.close()
-    dbt(["build"], warehouse, tmp_path)
+    dbt(args, warehouse, tmp_path)
     con = duckdb.connect(str(warehouse), read_only=True)
-    states = con.execute("select model_name, mode, reason from intermediate.incremental_state").fetchall()
+    assert con.execute("select amount_idr from marts.fct_orders where order_id = 'V90'").fetchone()[0] is not None
     con.close()
-    assert {mode for _, mode, _ in states} == {"full"}
-    assert ("int_orders_changed", "full", "the last build did not pass all its tests") in states

@@ -156,6 +156,24 @@ def test_gobiz_csv():
     assert list(result.rejects.reason_code) == ["negative_amount", "invalid_date"]
 
 
+def test_a_parse_result_travels_from_a_worker_compact_and_whole():
+    """Parse workers send their results back pickled: the Arrow columns go as IPC streams, so a
+    column that is a slice of a larger parsed array (`RowBuilder.prepare`) sends only its own values."""
+    import pickle
+
+    rows = [GOBIZ_HEADER, *(gobiz_row(f"F-{i}", "2021-09-05T03:00:00Z", f"{i},500") for i in range(2000))]
+    for bad in ([], [gobiz_row("F-bad", "2021-09-05T03:00:00Z", "-45000")]):
+        data = csv_bytes(rows + bad)
+        result = gofood.parse(data, "gofood/report_2021-09-05.csv")
+        assert result.rows_rejected == len(bad)
+        _ = result.rejects   # a cached DataFrame does not travel
+        travelled = pickle.loads(pickle.dumps(result))
+        assert travelled.table.equals(result.table) and travelled.table.schema == result.table.schema
+        assert travelled.reject_table.equals(result.reject_table)
+        assert (travelled.rows_read, travelled.notes) == (result.rows_read, result.notes)
+        assert len(pickle.dumps(result)) < 1.5 * result.table.nbytes + 10_000
+
+
 def test_gobiz_missing_amount_quarantines():
     header = [c for c in GOBIZ_HEADER if c != "Amount"]
     with pytest.raises(QuarantineError, match="Amount"):

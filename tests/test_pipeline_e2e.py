@@ -234,12 +234,18 @@ def snapshot(root):
                                          else f'select * from "{t}"'))) for t in tables}
 
 
-def test_second_run_loads_nothing_and_changes_nothing(pipeline):
+def test_second_run_loads_nothing_and_changes_nothing(pipeline, capsys):
+    from ingest.settings import Settings
+    from orchestration.quiet_run import work_to_do
+
     before = snapshot(pipeline)
     con = duckdb.connect(str(pipeline / "warehouse.duckdb"), read_only=True)
     ledger = con.execute("select * from raw.landing_files order by all").fetchall()
     con.close()
+    assert work_to_do(Settings.from_env()) is None
+    capsys.readouterr()
     assert main(["run"]) == 0
+    assert "nothing new" in capsys.readouterr().out      # no Dagster run, no dbt, no GX
     con = duckdb.connect(str(pipeline / "warehouse.duckdb"), read_only=True)
     assert con.execute("select * from raw.landing_files order by all").fetchall() == ledger
     con.close()

@@ -91,11 +91,12 @@ def program_turnover(root: Path) -> Decimal:
         con.close()
 
 
-def checked_versions(root: Path) -> set[tuple[str, str]]:
-    """The watermark: (landing_path, relation) of the file versions whose checks passed."""
+def published(root: Path) -> set[str]:
+    """The landing paths whose current version reached the published marts (the ledger says)."""
     con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
     try:
-        return set(con.execute("select landing_path, relation from quality.checked_versions").fetchall())
+        return {path for (path,) in con.execute("select landing_path from raw.landing_files "
+                                                "where status = 'loaded' and published_at is not null").fetchall()}
     finally:
         con.close()
 
@@ -117,7 +118,7 @@ def test_bad_feed_blocks_marts_and_a_fixed_file_recovers(root, capsys):
     assert main(["run"]) == 0
     assert program_turnover(root) == Decimal("1350000.00")
     good_serving, good_marts = serving_rows(root), warehouse_marts(root)
-    assert ("gofood/gobiz_2021-09.csv", "raw.gofood_transactions") in checked_versions(root)
+    assert "gofood/gobiz_2021-09.csv" in published(root)
     capsys.readouterr()
 
     # The October report arrives with amounts in thousands: 100 means Rp 100.000.
@@ -139,8 +140,8 @@ def test_bad_feed_blocks_marts_and_a_fixed_file_recovers(root, capsys):
     [amount] = [f for f in failures if f["expectation"] == "expect_column_values_to_be_between(amount)"]
     # only the new report's 3 rows were validated, not the 2 checked September ones
     assert amount["unexpected_count"] == 3 and amount["rows"] == 3
-    assert evaluation.metadata["scope"].value == "rows of 1 file version(s) not yet checked"
-    assert (BAD_PATH, "raw.gofood_transactions") not in checked_versions(root)
+    assert evaluation.metadata["scope"].value == "rows of 1 file version(s) of the change set"
+    assert BAD_PATH not in published(root)
     assert set(amount["sample_values"]) == {"100", "45", "70"}
     assert all(BAD_PATH in row for row in amount["sample_rows"])
     assert evaluation.metadata["unexpected_rows"].value == 3
@@ -158,13 +159,13 @@ def test_bad_feed_blocks_marts_and_a_fixed_file_recovers(root, capsys):
     assert serving_rows(root) == good_serving
     assert warehouse_marts(root) == good_marts
 
-    # Re-running without a fix stays blocked: the bad version is still unchecked, so it is
-    # validated again (the watermark did not move past it).
+    # Re-running without a fix stays blocked: the bad version was not published, so it is
+    # still in the change set and validated again.
     assert main(["run"]) == 1
     assert serving_rows(root) == good_serving
     evaluation = check_evaluation(["raw", "gofood_transactions"])
     assert not evaluation.passed and evaluation.metadata["rows_validated"].value == 3
-    assert (BAD_PATH, "raw.gofood_transactions") not in checked_versions(root)
+    assert BAD_PATH not in published(root)
     capsys.readouterr()
 
     # The corrected re-export replaces the file's rows; the next run builds and publishes.
@@ -176,13 +177,15 @@ def test_bad_feed_blocks_marts_and_a_fixed_file_recovers(root, capsys):
                  if e.event_specific_data.check_name == "gx_error_expectations"]
     assert len(gx_errors) == 14 and all(e.passed for e in gx_errors)
     assert (root / "docs" / "gx" / "index.html").exists()
-    assert (BAD_PATH, "raw.gofood_transactions") in checked_versions(root)
+    assert BAD_PATH in published(root)
     assert check_evaluation(["raw", "gofood_transactions"]).metadata["rows_validated"].value == 3
 
-    # Nothing new: the row rules have nothing to look at; the marts stay as they are.
+    # Nothing new: no Dagster run at all (no checks, no dbt), the marts stay as they are.
+    runs = len(dg.DagsterInstance.get().get_runs())
+    capsys.readouterr()
     assert main(["run"]) == 0
-    assert check_evaluation(["raw", "gofood_transactions"]).metadata["rows_validated"].value == 0
-    assert check_evaluation(["marts", "fct_orders"]).metadata["rows_validated"].value == 0
+    assert "nothing new" in capsys.readouterr().out
+    assert len(dg.DagsterInstance.get().get_runs()) == runs
     assert program_turnover(root) == Decimal("1565000.00")
 
 
@@ -202,10 +205,12 @@ def test_a_failing_mart_check_keeps_the_serving_copy(root):
                     "where program_id = 'gofood_banner_promo'")
     finally:
         con.close()
-    result = dg.materialize(
+    from orchestration.run_change_set import FULL_BUILD_TAG
+
+    result = dg.materialize(   # as after a full build (a model changed): every mart row is checked
         [umkm_dbt_models, serving_marts, mart_quality_checks], resources=build_resources(),
         selection=dg.AssetSelection.assets(serving_marts) | dg.AssetSelection.checks(mart_quality_checks),
-        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, tags={FULL_BUILD_TAG: "true"})
     assert not result.success
     failed = {(e.asset_key.path[-1], e.check_name) for e in result.get_asset_check_evaluations() if not e.passed}
     assert {("mart_program_summary", "gx_error_expectations"),

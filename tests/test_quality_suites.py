@@ -231,6 +231,51 @@ def test_impact_shares_and_counts(con):
     assert errors["expect_column_values_to_be_between(share_impacted)"].sample_values == ["2"]
 
 
+BAD = {   # per raw table, rows that break rules (several per rule, some rules many times)
+    "survey_submissions": [dict(survey_period="2021-3", scale="Mikro", region_code="9999", workers_before=500,
+                                turnover_before_idr=50_000, validation_status="approved"),
+                           dict(survey_period=None, sector_code=None, submitted_date_wib=date(2031, 1, 1),
+                                validation_status=""),
+                           dict(submission_id=None, primary_constraint_code="covid", turnover_after_idr=-1)],
+    "enrollments": [dict(program_id="nope", joined_date=date(2012, 1, 1)), dict(platform_merchant_id=None),
+                    dict(region_code=None, sector_code="mining")],
+    "gofood_transactions": [dict(amount=100, nett_amount=90), dict(amount=45, nett_amount=50, feature="GoX"),
+                            dict(transaction_status="Berhasil", currency="USD"), dict(merchant_id="G-X"),
+                            dict(transaction_id=None, transaction_date_wib=None)],
+    "shopee_order_lines": [dict(order_status="Completed", quantity=0, returned_quantity=2),
+                           dict(order_total_payment=169, price_after_discount=None), dict(shop_id="9")],
+    "uvo_transactions": [dict(currency="XYZ", buyer_country="sg"), dict(status=None, amount=-5),
+                         dict(transaction_date_wib=date(2020, 1, 15)), dict(participant_id="UVO-X")],
+}
+
+
+def _comparable(result):
+    out = []
+    for o in result.outcomes:
+        samples = sorted(o.sample_values) if (o.unexpected_count or 0) <= 5 else None
+        out.append((o.suite, o.rule, o.severity, o.success, o.element_count, o.unexpected_count,
+                    o.unexpected_percent, samples, len(o.sample_rows), o.error, o.observed))
+    return out
+
+
+def test_sql_counts_and_gx_on_whole_frames_give_the_same_outcomes(con):
+    """The fast path (row rules counted in DuckDB, GX on the failing rows) reports what GX
+    reported when it validated every row, rule by rule, on rows that break most rules."""
+    for table in GOOD:
+        insert(con, table)
+        for n, bad in enumerate(BAD[table] * 3, start=2):
+            insert(con, table, row_number=n, **bad)
+    insert(con, "uvo_transactions", transaction_id="V9", row_number=99)   # a duplicate id in the version
+    _marts(con, monthly_turnover=400_000, summary_turnover=538_000)
+    targets = [*suites.RAW_TARGETS, suites.PROGRAM_SUMMARY, suites.TURNOVER_MONTHLY]
+    fast = validate_targets(con, targets, today=date(2022, 6, 30))
+    whole = validate_targets(con, targets, today=date(2022, 6, 30), sql_counts=False)
+    assert sum(len(r.failures()) for r in fast) > 40
+    for f, w in zip(fast, whole):
+        assert f.rows == w.rows
+        assert _comparable(f) == _comparable(w)
+
+
 def test_every_expectation_is_a_gx_expectation_with_a_severity():
     import great_expectations.expectations as gxe
 
@@ -247,6 +292,7 @@ def test_every_expectation_is_a_gx_expectation_with_a_severity():
 
 def test_data_docs_are_static_and_offline(con, tmp_path):
     insert(con, "gofood_transactions", amount=100)
+    insert(con, "gofood_transactions", transaction_id="T2", row_number=2)   # GX sees only the failing row
     site = tmp_path / "docs" / "gx" / "raw"
     validate_targets(con, [suites.GOFOOD, suites.LEDGER], docs_site=site)
     index = (site / "index.html").read_text()
@@ -259,6 +305,7 @@ def test_data_docs_are_static_and_offline(con, tmp_path):
     [validation] = [p for p in pages if "validations" in p.parts and p.name == "umkm-raw.gofood_transactions.html"]
     words = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", validation.read_text()))   # rendered server-side
     assert "values must be greater than or equal to 1000.0" in words and "1 unexpected values found" in words
+    assert "of 2 total rows" in words   # the counts of the whole table, from SQL
     assert f'href="{validation.relative_to(site)}"' in index
     assert (tmp_path / "docs" / "gx" / "index.html").exists() and (tmp_path / "docs" / "index.html").exists()
 

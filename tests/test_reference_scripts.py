@@ -3,9 +3,10 @@
 benchmarks/reference_duckdb.py (+ .sql) and benchmarks/reference_pandas.py implement the data
 contract's rules again, independently of ingest/ and dbt. On the scale-1 demo landing zone
 (every source and layout, duplicate deliveries, quarantined files, rejected rows, re-runs,
-overlapping exports) all three must give the same three marts, row for row, exact decimals;
-and the same dim_umkm / fct_orders counts and sums. The cell parsers are also compared with
-the pipeline's on tricky values.
+overlapping exports) and on the broken-file corpus, all three must give the same three marts,
+row for row, exact decimals, and the same dim_umkm / fct_orders counts and sums. The cell
+parsers (and the SQL script's per-row fast paths) are also compared with the pipeline's on
+tricky values.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ import duckdb
 import pytest
 
 from benchmarks import reference_duckdb, reference_pandas
-from ingest.demo import write_demo_landing
-from ingest.values import CellError, parse_money, parse_timestamp_utc
+from demo.zone import write_demo_landing
+from ingest.values import CellError, clean_text, parse_money, parse_timestamp_utc
 from tests.runs import PROJECT
 from tests.shared_runs import CORPUS_SALT, shared_runs, start_run
 
@@ -80,19 +81,67 @@ def test_reference_marts_equal_on_the_broken_file_corpus(tmp_path_factory, tmp_p
     for mart in MARTS:
         expected, got = mart_rows(run.root / "serving", mart, out)
         assert expected and got == expected, mart
+    # and the orders and UMKM behind them (a Shopee xlsx line with an uncalculated price formula
+    # is rejected, as the pipeline rejects it, not priced from the line total)
+    report = json.loads((out / f"{script}.json").read_text())
+    assert report["checks"] == pipeline_checks(run.root / "serving")
 
 
 @pytest.mark.parametrize("script", ["reference_duckdb", "reference_pandas"])
 def test_reference_dim_umkm_and_fct_orders_match(demo_runs, script):
     root, outputs = demo_runs
     report = json.loads((outputs[script] / f"{script}.json").read_text())
-    con = duckdb.connect(str(root / "serving" / "marts.duckdb"), read_only=True)
+    assert report["checks"] == pipeline_checks(root / "serving")
+
+
+def pipeline_checks(serving: Path) -> dict:
+    """The counts and sums of the pipeline's dim_umkm and fct_orders that the scripts report."""
+    con = duckdb.connect(str(serving / "marts.duckdb"), read_only=True)
     dim = con.execute("select count(*), count(nib), count(scale) from dim_umkm").fetchone()
     fct = con.execute("select count(*), count(umkm_key), count(*) filter (where is_counted), sum(amount_idr) "
                       "from fct_orders").fetchone()
-    assert report["checks"] == {
-        "dim_umkm_rows": dim[0], "dim_umkm_nib": dim[1], "dim_umkm_scale": dim[2], "fct_orders_rows": fct[0],
-        "fct_orders_with_umkm": fct[1], "fct_orders_counted": fct[2], "fct_orders_amount_idr": str(fct[3])}
+    return {"dim_umkm_rows": dim[0], "dim_umkm_nib": dim[1], "dim_umkm_scale": dim[2], "fct_orders_rows": fct[0],
+            "fct_orders_with_umkm": fct[1], "fct_orders_counted": fct[2], "fct_orders_amount_idr": str(fct[3])}
+
+
+def test_worker_processes_read_the_files_as_this_process_does(tmp_path, monkeypatch):
+    """On a large zone the xlsx sheets and the CSV checks go to worker processes: same rows."""
+    write_demo_landing(tmp_path / "landing", scale=1, seed=7)
+    files = reference_duckdb.drop_duplicates(reference_duckdb.scan(tmp_path / "landing"))
+    rows = {}
+    for pool in (False, True):
+        monkeypatch.setattr(reference_duckdb, "POOL_XLSX_FILES", 1 if pool else 10 ** 9)
+        monkeypatch.setattr(reference_duckdb, "POOL_XLSX_BYTES", 0)
+        con = duckdb.connect()
+        scratch = tmp_path / str(pool)
+        scratch.mkdir()
+        info = reference_duckdb.register_sources(con, files, scratch)
+        assert info["worker_processes"] == (reference_duckdb.THREADS if pool else 0)
+        rows[pool] = {source: sorted(con.execute(f"select * from src_{source}").fetchall(), key=repr)
+                      for source in reference_duckdb.COLUMNS}
+        rows[pool]["files"] = con.execute("select * exclude (read_path) from files order by file_rank").fetchall()
+    assert rows[True] == rows[False]
+    assert len(rows[True]["shopee"]) > 1000
+
+
+def test_both_scripts_agree_on_the_csv_only_demo(tmp_path):
+    """`umkm demo --shopee-csv`: every Shopee export in the csv layout. The pipeline's marts on the
+    xlsx demo are checked above; here the two scripts (independent of each other) must agree."""
+    write_demo_landing(tmp_path / "landing", scale=1, seed=42, shopee_csv=True)
+    assert not list((tmp_path / "landing" / "shopee").rglob("*.xlsx"))
+    outputs = {name: run_script(name, tmp_path / "landing", SALT, tmp_path / name)
+               for name in ("reference_duckdb", "reference_pandas")}
+    con = duckdb.connect()
+    for mart in MARTS:
+        duck, pand = (f"'{outputs[name] / (mart + '.parquet')}'" for name in ("reference_duckdb", "reference_pandas"))
+        columns = ", ".join(name for (name,) in con.execute(
+            f"select column_name from (describe select * from {duck})").fetchall())
+        assert con.execute(f"select count(*) from {duck}").fetchone()[0] > 3
+        assert sorted(con.execute(f"select {columns} from {duck}").fetchall(), key=repr) == \
+            sorted(con.execute(f"select {columns} from {pand}").fetchall(), key=repr), mart
+    reports = [json.loads((outputs[name] / f"{name}.json").read_text())["checks"]
+               for name in ("reference_duckdb", "reference_pandas")]
+    assert reports[0] == reports[1]
 
 
 def test_the_demo_exercises_the_file_rules(demo_runs):
@@ -119,6 +168,21 @@ TIMES = ["2021-09-05T14:03:04.000+07:00", "2021-09-05T14:03:04Z", "2021-09-05T14
          "2021-09-05 14:03:04.25", "05/09/2021 14:03", "5/9/2021", "05-09-2021", "2021-09-05", "44350", "44350.5",
          "1900-01-01", "2099-01-01", "2021-13-01", "2021-09-05T24:00:00Z", "2021-9-5 9:03", "x", "", "'2021-09-05",
          "2021-09-05T14:03:04+07:00:30", "20210905"]
+# The shapes reference_duckdb.sql parses per row (`moment_kind`), at and around their edges;
+# anything else goes to its per-distinct-text rules.
+FAST_TIMES = ["2021-02-29T10:00:00Z", "2020-02-29T23:59:59Z", "2021-09-05T14:03:04.1Z", "2021-09-05T14:03:04.123456Z",
+              "2021-09-05T14:03:04.1234567Z", "2021-09-05T14:03:60Z", "2021-09-05T24:00:00+07:00",
+              "2021-09-05T14:03:04.5-05:30", "2021-09-05T14:03:04+07:00", "2021-09-05T14:03:04-00:00",
+              "2021-09-05T14:03:04.999+14:00", "1989-12-31T23:59:59Z", "1990-01-01T06:59:59+07:00",
+              "2049-12-31T23:00:00-05:00", "2021-09-05T14:03:04", "2021-09-05T14:03:04.5", "2021-09-05 14:03:04",
+              "2021-09-05 24:03", "2021-09-05 14:3", "2021-09-05  14:03", " 2021-09-05 14:03", "'2021-09-05 14:03",
+              "2021-09-05T14:03:04Z ", "+2021-09-05T14:03:04Z", "2021-09-05t14:03:04Z", "2021-09-05T14:03:04z",
+              "0000-01-01T00:00:00Z", "2021-00-05T14:03:04Z", "2021-09-00 14:03"]
+# Cells for the text cleaning fast path (`fclean` = the full rule = ingest.values.clean_text).
+TEXTS = ["", " ", "'", "''", "' '", "'a", "a'", " a", "a ", "\u00a0a", "a\u00a0", "'-", "'NULL", "NULL", "null ", "Na",
+         "n/a", "N/A", "-", "--", "---", "'--", "'x'", "' x", "'\u00a0x", "x\u3000", "1", "12", "'12345", "'1234",
+         "'abcde", "''abcde", "'abcd'", "ab'c", "\x1cab", "\u00e9", "\u00e9a", "a\u00e9", "'\u00e9", "'ab cd", "' null",
+         "'null'", "nan", "NaN", "none1", "a b", "'F-852457710", "G600669681", "'G600669681 ", "\t'G6\t", "2021"]
 
 
 def pipeline_outcome(parse, value):
@@ -130,26 +194,28 @@ def pipeline_outcome(parse, value):
 
 
 def test_sql_and_pandas_parsers_agree_with_the_pipeline(tmp_path):
-    """Each tricky value in a GoBiz report's Amount / Transaction time, through the SQL script's
-    money and moments tables, and through the pandas script's functions."""
+    """Each tricky value in a GoBiz report's Amount / Transaction time, through the SQL script
+    (its per-row fast paths and its per-distinct-text rules), and through the pandas script's functions."""
     landing = tmp_path / "landing"
     (landing / "gofood").mkdir(parents=True)
-    size = max(len(MONEY), len(TIMES))
+    times = TIMES + FAST_TIMES
+    size = max(len(MONEY), len(times))
     text = io.StringIO()
     writer = csv.writer(text, quoting=csv.QUOTE_ALL, lineterminator="\n")
     writer.writerow(["Transaction ID", "Transaction time", "Amount", "Transaction Status", "Feature", "Merchant ID"])
     for i in range(size):
-        writer.writerow([f"T{i}", TIMES[i % len(TIMES)], MONEY[i % len(MONEY)], "completed", "GoFood", "G1"])
+        writer.writerow([f"T{i}", times[i % len(times)], MONEY[i % len(MONEY)], "completed", "GoFood", "G1"])
     (landing / "gofood" / "tricky.csv").write_text(text.getvalue(), encoding="utf-8")
 
     con = duckdb.connect()
-    reference_duckdb.build(con, landing, SALT, tmp_path)
+    reference_duckdb.build(con, landing, SALT, tmp_path, keep_raw=True)
     found = {row[0]: row[1:] for row in con.execute(
-        "select c.transaction_id, c.amount is null, m.amount, c.tx_time is null, "
-        "       utc_of(t.local, t.offset_minutes, 0) "
-        "from gofood_cells c left join money m on m.t = c.amount left join moments t on t.t = c.tx_time").fetchall()}
+        "select transaction_id, amount_text is null, amount, tx_time is null, utc_of(tx_local, tx_offset, 0) "
+        "from gofood_typed").fetchall()}
+    assert con.execute("select count(*) filter (where k_time > 0), count(*) filter (where k_time = 0) "
+                       "from gofood_raw").fetchone() >= (10, 10)     # both ways are exercised
     for i in range(size):
-        money, moment = MONEY[i % len(MONEY)], TIMES[i % len(TIMES)]
+        money, moment = MONEY[i % len(MONEY)], times[i % len(times)]
         empty, amount, time_empty, utc = found[f"T{i}"]
         sql_money = "empty" if empty else "rejected" if amount is None else amount
         sql_time = "empty" if time_empty else "rejected" if utc is None else utc
@@ -164,3 +230,38 @@ def test_sql_and_pandas_parsers_agree_with_the_pipeline(tmp_path):
     for moment in TIMES:
         expected = pipeline_outcome(lambda v: parse_timestamp_utc(v, timezone.utc), moment)
         assert pandas_outcome(reference_pandas.utc(moment, 0)) == expected, moment
+
+
+def test_sql_text_cleaning_fast_path_is_the_rule():
+    """`fclean` (the per-row fast path) and `clean` (the full rule) of reference_duckdb.sql give
+    ingest.values.clean_text's result on every tricky cell."""
+    con = duckdb.connect()
+    sql = (PROJECT / "benchmarks" / "reference_duckdb.sql").read_text()
+    prelude = sql[sql.index("-- Python's str.strip()"):sql.index("-- Survey labels -> codes")]
+    con.execute(prelude)
+    for cell in TEXTS:
+        fast, full = con.execute("select fclean(?), clean(?)", [cell, cell]).fetchone()
+        assert fast == full == clean_text(cell), repr(cell)
+
+
+H = b"Transaction ID,Transaction time,Amount,Transaction Status,Feature,Merchant ID"
+
+
+@pytest.mark.parametrize("data", [
+    H + b"\n1,2,3,4,5,6\n", b"\xef\xbb\xbf" + H.replace(b",", b";") + b"\r\n1;2;3;4;5;6\r\n",
+    b"\n\n  \n " + H + b"\n1,2\n", H + b"\n\"1,2\n", H + b"\n\"1\",\"x\"\"\"\n", H + b",Amount\n1\n",
+    b"\x1c\x1d\x1e\x1f\x0b\x0c\n\n", b"", b"\n \n", H + b"\n" + b"\x02" * 100, b"%PDF-1.4 " + H + b"\n",
+    H + b"\n" + b"\x00" * 20, b"\n" * 70000 + H + b"\n1,2\n", b"x" * 70000 + H + b"\n1,2\n",
+    H.replace(b",", b"\t") + b"\n1\t2\n", b"caf\xc3\xa9," + H + b"\n1,2\n", b"caf\xe9," + H + b"\n1,2\n",
+    b"\xff\xfe" + (H.decode() + "\n").encode("utf-16-le")])
+def test_csv_checks_on_bytes_decide_as_the_full_rules(tmp_path, data):
+    """check_csv's fast path (ASCII bytes, no decode) decides as its full path (decode first)."""
+    path = tmp_path / "gofood" / "f.csv"
+    path.parent.mkdir()
+    path.write_bytes(data)
+    outcomes = []
+    for fast in (True, False):
+        landing_file = reference_duckdb.LandingFile("gofood/f.csv", path, "gofood", 0.0, len(data))
+        ok = reference_duckdb.check_csv(landing_file, tmp_path, fast=fast)
+        outcomes.append((ok, landing_file.delimiter, landing_file.width, landing_file.columns))
+    assert outcomes[0] == outcomes[1]

@@ -11,7 +11,7 @@ import pytest
 from ingest.landing import ArrivalCursor, arrivals_since, scan_landing
 from orchestration.partitions import landing_files, path_of
 from orchestration.resources import UmkmSettings
-from orchestration.sensors import landing_file_sensor, refresh_after_file_loads
+from orchestration.sensors import landing_file_sensor
 from tests.filemakers import csv_bytes
 from tests.test_parsers import GOBIZ_HEADER, gobiz_row
 
@@ -34,11 +34,14 @@ class Sensor:
         self.cursor = None
 
     def tick(self):
+        """The run requests of one tick; `self.added` holds the file versions it registered."""
         context = dg.build_sensor_context(instance=self.instance, cursor=self.cursor,
                                           resources={"umkm": self.settings})
         result = landing_file_sensor(context)
         self.cursor = result.cursor
+        self.added = []
         for request in result.dynamic_partitions_requests:
+            self.added += list(request.partition_keys)
             self.instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
         return result.run_requests
 
@@ -56,17 +59,18 @@ def test_new_file_then_same_file_then_changed_version(tmp_path):
     sensor = Sensor(tmp_path)
     drop(tmp_path, "gofood/day1.csv", gobiz(gobiz_row("T1", "2021-09-05T03:00:00Z", "1000")))
     [request] = sensor.tick()
-    assert path_of(request.partition_key) == "gofood/day1.csv"
-    assert request.run_key.startswith("gofood/day1.csv:") and len(request.run_key.split(":")[1]) == 64
+    [key] = sensor.added
+    assert path_of(key) == "gofood/day1.csv" and request.partition_key is None   # one run loads, builds, publishes
+    assert request.run_key.startswith("landing:")
     assert sensor.tick() == []                                   # nothing new: nothing requested
     # Same bytes written again (a re-copy): a new ctime, but a version already registered.
     drop(tmp_path, "gofood/day1.csv", gobiz(gobiz_row("T1", "2021-09-05T03:00:00Z", "1000")))
     assert sensor.tick() == []
-    assert sensor.instance.get_dynamic_partitions(landing_files.name) == [request.partition_key]
+    assert sensor.instance.get_dynamic_partitions(landing_files.name) == [key]
     # A corrected version: a new partition and a new run.
     drop(tmp_path, "gofood/day1.csv", gobiz(gobiz_row("T1", "2021-09-05T03:00:00Z", "2000")))
     [changed] = sensor.tick()
-    assert changed.partition_key != request.partition_key and changed.run_key != request.run_key
+    assert sensor.added != [key] and changed.run_key != request.run_key
     assert len(sensor.instance.get_dynamic_partitions(landing_files.name)) == 2
 
 
@@ -92,7 +96,7 @@ def test_file_copied_in_with_an_old_mtime_is_still_seen(tmp_path):
     drop(tmp_path, "gofood/new.csv", gobiz(gobiz_row("T1", "2021-09-05T03:00:00Z", "1")))
     assert len(sensor.tick()) == 1
     drop(tmp_path, "gofood/old.csv", gobiz(gobiz_row("T2", "2021-09-05T03:00:00Z", "1")), age=86400 * 900)
-    assert [path_of(r.partition_key) for r in sensor.tick()] == ["gofood/old.csv"]
+    assert len(sensor.tick()) == 1 and [path_of(k) for k in sensor.added] == ["gofood/old.csv"]
 
 
 def test_a_thousand_files_in_one_tick(tmp_path, record_property):
@@ -105,14 +109,15 @@ def test_a_thousand_files_in_one_tick(tmp_path, record_property):
     elapsed = time.perf_counter() - started
     record_property("thousand_file_tick_seconds", round(elapsed, 3))
     print(f"\n1000-file sensor tick: {elapsed:.2f}s")
-    assert len(requests) == 1000 and len({r.run_key for r in requests}) == 1000
+    assert len(requests) == 1 and len(sensor.added) == 1000   # one run takes them all
     assert elapsed < 20, "a tick must stay well inside Dagster's 60 s sensor limit"
     assert len(sensor.cursor) < 100_000   # a time and the paths tied at that time, no file list
     assert sensor.tick() == []
 
 
-def test_files_in_marts_out_through_sensor_and_chained_refresh(tmp_path, monkeypatch):
-    """Drop files, tick the sensor, run what it asks and the chained refresh; then one more file."""
+def test_files_in_marts_out_in_one_run_per_event(tmp_path, monkeypatch):
+    """Drop files, tick the sensor, run what it asks (load, checks, build, publication in one
+    run); then one more file; then a tick and a run with nothing new."""
     for key, value in {"UMKM_LANDING_DIR": tmp_path / "landing", "UMKM_WAREHOUSE_PATH": tmp_path / "warehouse.duckdb",
                        "UMKM_SERVING_DIR": tmp_path / "serving", "UMKM_HASH_SALT": "sensor-salt",
                        "UMKM_SETTLE_SECONDS": "0"}.items():
@@ -126,27 +131,16 @@ def test_files_in_marts_out_through_sensor_and_chained_refresh(tmp_path, monkeyp
 
     sensor = Sensor(tmp_path)
     sensor.settings = defs.resources["umkm"]
-    load_job = defs.resolve_job_def("load_landing_file")
-    refresh_job = defs.resolve_job_def("refresh_marts")
+    job = defs.resolve_job_def("full_refresh")
 
-    def run_sensor_then_chained_refresh():
-        """What the daemon does: load runs for the sensor's requests, then the run-status sensor."""
+    def run_what_the_sensor_asks():
         requests = sensor.tick()
-        refreshes = 0
         for request in requests:
-            load = load_job.execute_in_process(partition_key=request.partition_key, instance=sensor.instance,
-                                               tags={"dagster/run_key": request.run_key})
-            assert load.success
-            context = dg.build_run_status_sensor_context(
-                sensor_name="refresh_after_file_loads", dagster_instance=sensor.instance,
-                dagster_run=load.dagster_run, dagster_event=load.get_run_success_event())
-            if isinstance(refresh_after_file_loads(context), dg.RunRequest):
-                assert refresh_job.execute_in_process(instance=sensor.instance).success
-                refreshes += 1
-        return requests, refreshes
+            result = job.execute_in_process(instance=sensor.instance, tags={"dagster/run_key": request.run_key})
+            assert result.success
+        return requests
 
-    requests, refreshes = run_sensor_then_chained_refresh()
-    assert len(requests) == 2 and refreshes == 2
+    assert len(run_what_the_sensor_asks()) == 1
 
     def banner():
         con = duckdb.connect(str(tmp_path / "serving" / "marts.duckdb"), read_only=True)
@@ -159,13 +153,21 @@ def test_files_in_marts_out_through_sensor_and_chained_refresh(tmp_path, monkeyp
     assert banner() == (1, Decimal("100000.00"))
 
     drop(tmp_path, "gofood/day2.csv", gobiz(gobiz_row("T2", "2021-09-06T03:00:00Z", "50.000", merchant="G-A")))
-    requests, refreshes = run_sensor_then_chained_refresh()
-    assert [path_of(r.partition_key) for r in requests] == ["gofood/day2.csv"]
+    assert len(run_what_the_sensor_asks()) == 1
+    assert [path_of(k) for k in sensor.added] == ["gofood/day2.csv"]
     assert banner() == (2, Decimal("150000.00"))
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
-    loaded = con.execute("select landing_path, count(*) from raw.landing_files group by all order by 1").fetchall()
+    loaded = con.execute("select landing_path, count(*), count(published_at) from raw.landing_files "
+                         "group by all order by 1").fetchall()
     con.close()
-    assert loaded == [("enrollment/peserta.csv", 1), ("gofood/day1.csv", 1), ("gofood/day2.csv", 1)]
+    assert loaded == [("enrollment/peserta.csv", 1, 1), ("gofood/day1.csv", 1, 1), ("gofood/day2.csv", 1, 1)]
+
+    # nothing new: no dbt, no publication; the run still succeeds
+    assert sensor.tick() == []
+    quiet = job.execute_in_process(instance=sensor.instance)
+    assert quiet.success
+    built = {e.asset_key.path[-1] for e in quiet.get_asset_materialization_events()}
+    assert built == {"landing_reconciliation"}, built
 
 
 @pytest.mark.parametrize("webhook", [False, True])
@@ -211,4 +213,4 @@ def test_files_loaded_by_umkm_run_are_not_requested_again(tmp_path):
                           resources={"umkm": sensor.settings}).success
     assert sensor.tick() == []
     drop(tmp_path, "gofood/day2.csv", gobiz(gobiz_row("T2", "2021-09-05T03:00:00Z", "1000")))
-    assert [path_of(r.partition_key) for r in sensor.tick()] == ["gofood/day2.csv"]
+    assert len(sensor.tick()) == 1 and [path_of(k) for k in sensor.added] == ["gofood/day2.csv"]

@@ -14,14 +14,16 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.serving import CURRENT, FCT, publish_marts
+from orchestration.serving import FCT, publish_marts
+from orchestration.serving_files import CURRENT
 
 MONTHS = ("2021-08", "2021-09", "2021-10", "2021-11")
 
 
 @pytest.fixture
 def warehouse(tmp_path) -> Path:
-    """Marts of a small warehouse: fct_orders over four months (and a few orders without a date)."""
+    """Marts of a small warehouse: fct_orders over four months (and a few orders without a date),
+    from one GoBiz report per month."""
     path = tmp_path / "warehouse.duckdb"
     con = duckdb.connect(str(path))
     con.execute("create schema marts")
@@ -36,7 +38,7 @@ def warehouse(tmp_path) -> Path:
                i % 5 <> 0 as is_counted, 'ID' as buyer_country, 'IDR' as currency,
                (1000 + i * 37 % 90000)::decimal(18, 2) as amount_original,
                (1000 + i * 37 % 90000)::decimal(18, 2) as amount_idr,
-               'gofood/gobiz_' || (i % 9) || '.csv' as landing_path
+               'gofood/gobiz_' || coalesce(strftime(order_date, '%Y-%m'), 'undated') || '.csv' as landing_path
         from range(6000) t(i)""")
     con.execute("create table marts.dim_region as select * from (values ('3374', 'Kota Semarang', 'Kota'), "
                 "('3301', 'Kabupaten Cilacap', 'Kabupaten')) t(region_code, region_name, region_type)")
@@ -106,20 +108,18 @@ def test_an_incremental_publication_serves_what_a_full_one_does(warehouse, tmp_p
     assert_serves(serving, warehouse_marts(warehouse))
 
     change(warehouse,
-           # a new day of orders
+           # a new day of orders in November's report
            "insert into marts.fct_orders select * replace ('N' || order_id as order_id, "
            "date '2021-11-29' as order_date) "
            "from marts.fct_orders where order_date = date '2021-11-20'",
-           # an enrollment gives old orders their UMKM: no order file changed
-           "update marts.fct_orders set umkm_key = 'ffffffffffffffffffffffffffffffff' "
-           "where order_date = date '2021-08-05' and umkm_key is null",
-           # a corrected file took a day's orders away
-           "delete from marts.fct_orders where order_date = date '2021-09-10'",
+           # a corrected November report took a day's orders away and moved some to 31 October
+           "delete from marts.fct_orders where order_date = date '2021-11-10'",
+           "update marts.fct_orders set order_date = date '2021-10-31' where order_date = date '2021-11-11'",
            "update marts.fct_orders set amount_idr = amount_idr + 1 where order_date is null",
            "update marts.dim_region set region_name = 'Kota Semarang (baru)' where region_code = '3374'")
-    second = publish_marts(warehouse, serving)
-    assert second.duckdb_mode == "incremental" and second.days_changed == 4
-    assert second.months_written == ["2021-08", "2021-09", "2021-11", "undated"] and second.months_linked == 1
+    second = publish_marts(warehouse, serving, ["gofood/gobiz_2021-11.csv", "gofood/gobiz_undated.csv"])
+    assert second.duckdb_mode == "incremental"
+    assert second.months_written == ["2021-10", "2021-11", "undated"] and second.months_linked == 2
     expected = warehouse_marts(warehouse)
     assert_serves(serving, expected)
 
@@ -127,7 +127,7 @@ def test_an_incremental_publication_serves_what_a_full_one_does(warehouse, tmp_p
     assert publish_marts(warehouse, full).duckdb_mode == "full"
     assert served(full) == served(serving)
 
-    unchanged = publish_marts(warehouse, serving)   # nothing changed: nothing of fct_orders written
+    unchanged = publish_marts(warehouse, serving, [])   # nothing changed: nothing of fct_orders written
     assert (unchanged.days_changed, unchanged.months_written, unchanged.months_linked) == (0, [], 5)
     assert_serves(serving, expected)
 
@@ -143,7 +143,7 @@ def test_unchanged_months_are_not_rewritten(warehouse, tmp_path):
     root_before = month_files(serving / FCT)
     change(warehouse, "insert into marts.fct_orders select * replace ('N' || order_id as order_id) "
                       "from marts.fct_orders where order_date = date '2021-10-03'")
-    publication = publish_marts(warehouse, serving)
+    publication = publish_marts(warehouse, serving, ["gofood/gobiz_2021-10.csv"])
     assert publication.months_written == ["2021-10"]
     current = json.loads((serving / CURRENT).read_text())
     after = month_files(serving / current["parquet"]["dim_region"].rpartition("/")[0] / FCT)
@@ -164,25 +164,25 @@ def test_what_cannot_be_built_on_is_written_anew(warehouse, tmp_path):
 
     # fct_orders gains a column: everything is written anew, with it
     change(warehouse, "alter table marts.fct_orders add column order_completed_ts_utc timestamp")
-    publication = publish_marts(warehouse, serving)
+    publication = publish_marts(warehouse, serving, ["gofood/gobiz_2021-10.csv"])
     assert publication.duckdb_mode == "full" and len(publication.months_written) == 5
     assert_serves(serving, warehouse_marts(warehouse))
 
     # more than half of the orders changed: a fresh file beats a patched one
     change(warehouse, "update marts.fct_orders set status_raw = 'completed' where order_date < date '2021-11-01'")
-    assert publish_marts(warehouse, serving).duckdb_mode == "full"
+    assert publish_marts(warehouse, serving, [f"gofood/gobiz_2021-{m:02d}.csv" for m in (8, 9, 10)]
+                         ).duckdb_mode == "full"
     assert_serves(serving, warehouse_marts(warehouse))
 
     # a publication cut short after marts.duckdb was renamed, before current.json was written:
     # the file is matched with its own version's manifest, not with current.json's
     old_current = (serving / CURRENT).read_text()
     change(warehouse, "delete from marts.fct_orders where order_date = date '2021-08-02'")
-    publish_marts(warehouse, serving)
+    publish_marts(warehouse, serving, ["gofood/gobiz_2021-08.csv"])
     (serving / CURRENT).write_text(old_current)
     change(warehouse, "insert into marts.fct_orders select * replace ('R' || order_id as order_id) "
                       "from marts.fct_orders where order_date = date '2021-08-03'")
-    publication = publish_marts(warehouse, serving)
-    assert publication.duckdb_mode == "incremental" and publication.days_changed == 1
+    publication = publish_marts(warehouse, serving, ["gofood/gobiz_2021-08.csv"])
     assert publication.months_written == ["2021-08"]   # current.json's version lacked 08-02's deletion too
     assert_serves(serving, warehouse_marts(warehouse))
 
@@ -193,7 +193,7 @@ def test_incremental_marts_duckdb_opens_in_duckdb_1_4(warehouse, tmp_path):
     serving = tmp_path / "serving"
     publish_marts(warehouse, serving)
     change(warehouse, "delete from marts.fct_orders where order_date = date '2021-10-10'")
-    assert publish_marts(warehouse, serving).duckdb_mode == "incremental"
+    assert publish_marts(warehouse, serving, ["gofood/gobiz_2021-10.csv"]).duckdb_mode == "incremental"
     python = duckdb_14_python()
     script = textwrap.dedent("""
         import sys, duckdb
@@ -222,10 +222,10 @@ def test_a_killed_publication_leaves_the_last_one_whole(warehouse, tmp_path, mon
 
     monkeypatch.setattr(serving_module, "_write_months", killed)
     with pytest.raises(KeyboardInterrupt):
-        publish_marts(warehouse, serving)
+        publish_marts(warehouse, serving, ["gofood/gobiz_2021-10.csv"])
     monkeypatch.undo()
     assert served(serving) == before
     assert not [p for p in serving.rglob("*") if ".tmp" in p.name]
-    assert publish_marts(warehouse, serving).months_written == ["2021-10"]
+    assert publish_marts(warehouse, serving, ["gofood/gobiz_2021-10.csv"]).months_written == ["2021-10"]
     assert_serves(serving, warehouse_marts(warehouse))
     shutil.rmtree(serving)

@@ -64,6 +64,15 @@ def test_timestamps_to_utc():
     assert parse_timestamp_utc("-") is None
 
 
+@pytest.mark.parametrize("text", ["2021-09-05Z", "0001-01-01Z", "2021-09-05+07:00", "2021-09-05-07:00"])
+def test_a_zone_after_a_bare_date_is_no_timestamp(text):
+    """Python's fromisoformat reads '2021-09-05+00:00' as 00:00 after a '+' separator, without a
+    zone: the time then depended on the machine's zone, and year 1 raised a ValueError."""
+    with pytest.raises(CellError) as error:
+        parse_timestamp_utc(text)
+    assert error.value.code == "invalid_date"
+
+
 def test_utc_evening_is_next_wib_day():
     moment = parse_timestamp_utc("2021-09-05T17:30:00Z")
     assert wib_date(moment) == date(2021, 9, 6)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-import pandas as pd
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingest.readers import QuarantineError, Table, read_csv_cells, read_json_records, read_xlsx_cells
+from ingest.readers import (QuarantineError, Table, as_objects, read_csv_cells, read_json_records,
+                            read_xlsx_cells)
 from ingest.rows import RowBuilder
-from ingest.vectorised import NIB, NIK, ColumnParser
+from ingest.vectorised import NIB, NIK, TEXT, ColumnParser
 
 
 def read_cells(data: bytes, landing_path: str, sheet: str | None = None,
@@ -64,8 +65,27 @@ def identifiers(rows: RowBuilder):
 
 
 def region_codes(rows: RowBuilder, reference):
-    """kode_kabkota wins; else the name (one converter call per distinct pair)."""
-    pairs = pd.Series(list(zip(rows.cells("kode_kabkota"), rows.cells("kabupaten_kota"))),
-                      dtype=object).to_numpy()
+    """kode_kabkota wins; else the name (one converter call per distinct pair).
+
+    A CSV column of codes is decided set-wise first: a cell that is a known BPS code once cleaned
+    (`3374`, `33.74`, `'3374`) is that code, as `Reference.region_code` says; every other row
+    (no code, an unknown one, a typed xlsx cell) goes to `Reference.region_code`, which gives the
+    reason codes."""
+    codes, names = rows.column("kode_kabkota"), rows.column("kabupaten_kota")
+    known = None
+    if isinstance(codes, pa.Array) and len(codes):
+        text, _ = TEXT.fast(codes)
+        digits = pc.replace_substring(pc.replace_substring(text, ".", ""), " ", "")
+        known = (digits, pc.is_in(digits, value_set=pa.array(sorted(reference.region_codes), pa.string()))
+                 .fill_null(False).to_numpy(zero_copy_only=False))
+    rest = np.arange(len(rows)) if known is None else np.flatnonzero(~known[1])
+    pairs = np.empty(len(rows), dtype=object)   # the rows decided set-wise need none
+    if len(rest):
+        pairs[rest] = np.fromiter(zip(_objects_at(codes, rest), _objects_at(names, rest)), dtype=object,
+                                  count=len(rest))
     return rows.convert("kode_kabkota/kabupaten_kota", lambda pair: reference.region_code(*pair),
-                        cells=pairs)
+                        cells=pairs, known=known)
+
+
+def _objects_at(column: pa.Array | np.ndarray, rows: np.ndarray) -> np.ndarray:
+    return as_objects(column.take(pa.array(rows))) if isinstance(column, pa.Array) else column[rows]

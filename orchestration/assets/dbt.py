@@ -13,14 +13,16 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from packaging import version
 
 from orchestration.automation import WAREHOUSE_POOL
+from orchestration.dbt_paths import DBT_PROJECT_DIR, manifest_is_current
+from orchestration.dbt_plan import dbt_build_args
+from orchestration.resources import UmkmSettings
+from orchestration.run_change_set import record_full_build, run_change_set
 
 RECONCILIATION_KEY = dg.AssetKey("landing_reconciliation")
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # The dbt next to this interpreter: works without an activated virtualenv.
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
-_SOURCES_OF_TRUTH = ("models", "macros", "seeds", "dbt_project.yml", "profiles.yml")
 # Each build writes its own target folder (dbt.log, manifest, compiled SQL: about 8 MB); the
 # newest are kept for reading a failed build's log, the older ones would fill the disk.
 KEEP_BUILD_FOLDERS = 20
@@ -32,10 +34,7 @@ def prepare_manifest(project: DbtProject = dbt_project) -> Path:
     Dagster needs the manifest to build the asset graph; a fresh clone has none.
     """
     manifest = Path(project.manifest_path)
-    newest = max(path.stat().st_mtime for name in _SOURCES_OF_TRUTH
-                 for path in [DBT_PROJECT_DIR / name, *(DBT_PROJECT_DIR / name).rglob("*")]
-                 if path.exists())
-    if not manifest.exists() or manifest.stat().st_mtime < newest:
+    if not manifest_is_current(manifest):
         dbt_cli_resource().cli(["parse", "--quiet"],
                                                  target_path=Path(project.target_path)).wait()
     return manifest
@@ -119,26 +118,63 @@ class UmkmDbtTranslator(DagsterDbtTranslator):
 
 
 class DbtBuildConfig(dg.Config):
-    """`full_refresh`: rebuild every incremental model from scratch instead of what changed."""
+    """`full_refresh`: rebuild every model and seed from all rows instead of what changed."""
 
     full_refresh: bool = False
 
 
+def changed_code(context: dg.AssetExecutionContext) -> set[str]:
+    """Models and seeds whose code differs from their last materialization (Dagster's code
+    versions: dagster-dbt sets each to the checksum of its file), or that were never built."""
+    code_versions = context.assets_def.code_versions_by_key
+    keys = [key for key in context.selected_asset_keys if code_versions.get(key)]
+    last = context.instance.get_latest_materialization_code_versions(keys)
+    return {key.path[-1] for key in keys if last.get(key) != code_versions[key]}
+
+
+def missing_relations(con, project: DbtProject = dbt_project) -> list[str]:
+    """Models and seeds of the manifest with no table or view in the warehouse."""
+    import json
+
+    manifest = json.loads(Path(project.manifest_path).read_text())
+    wanted = {(node["schema"], node["alias"]) for node in manifest["nodes"].values()
+              if node["resource_type"] in ("model", "seed")}
+    present = set(con.execute("select table_schema, table_name from information_schema.tables").fetchall())
+    return sorted(f"{schema}.{name}" for schema, name in wanted - present)
+
+
 @dbt_assets(manifest=prepare_manifest(), project=dbt_project,
             dagster_dbt_translator=UmkmDbtTranslator(), pool=WAREHOUSE_POOL)
-def umkm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
-    """Seeds, staging, intermediate and marts, with their dbt tests, in one `dbt build`.
-
-    The build is incremental (dbt_project/macros/incremental/): it recomputes what the file
-    versions loaded since the last build touch, and rebuilds in full by itself when it cannot
-    trust its state (first build, changed models or seeds, a failed test in the last build).
+def umkm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig,
+                    umkm: UmkmSettings):
+    """Seeds, staging, intermediate and marts, with their dbt tests: only what is downstream of
+    the run's change set (orchestration/dbt_plan.py), and nothing at all when nothing changed.
+    Incremental models recompute the keys the change set touches; a full rebuild is decided
+    here (code versions, an enrollment file, missing tables, the `full_refresh` flag).
     """
+    import duckdb
+
+    con = duckdb.connect(str(umkm.warehouse), read_only=True)
+    try:
+        change_set = run_change_set(context, con)
+        missing = missing_relations(con)
+    finally:
+        con.close()
+    code = changed_code(context)
+    args = dbt_build_args(change_set, code, full_refresh=config.full_refresh or bool(missing))
+    context.log.info(f"change set: {change_set.describe()}; code changed: {', '.join(sorted(code)) or 'none'}; "
+                     f"missing: {', '.join(missing[:5]) or 'none'}; "
+                     f"dbt: {' '.join(args) if args else 'nothing to build'}")
+    if args is None:
+        return   # every output is optional: the marts keep their last materialization
+    if "--full-refresh" in args:
+        record_full_build(context)   # the checks and the publication then take every row
+    # dbt's profile reads the warehouse from the environment: hand it this resource's absolute path
+    # (a relative UMKM_WAREHOUSE_PATH would be read from dbt_project/).
+    os.environ["UMKM_WAREHOUSE_PATH"] = str(umkm.warehouse)
     # Unit tests check the SQL on fixed inputs: `make test` runs them (tests/test_dbt_marts_sql.py);
     # in production they would only repeat the same result (dbt's advice).
-    args = ["build", "--exclude-resource-type", "unit_test"]
-    if config.full_refresh:
-        args.append("--full-refresh")
-    invocation = dbt.cli(args, context=context)
+    invocation = dbt.cli([*args, "--exclude-resource-type", "unit_test"], context=context)
     try:
         yield from invocation.stream()
         keep_partial_parse(invocation.target_path)

@@ -13,6 +13,7 @@ from collections import Counter
 import dagster as dg
 import duckdb
 
+from ingest.change_set import read_change_set
 from ingest.memory import release_memory
 from ingest.raw_load import LoadOutcome, connect_warehouse, load_files, pending_files
 from ingest.raw_schema import PERSONAL_COLUMNS
@@ -20,6 +21,7 @@ from ingest.sources import SOURCES
 from orchestration.automation import WAREHOUSE_POOL
 from orchestration.partitions import landing_files, partition_key, path_of
 from orchestration.resources import UmkmSettings
+from orchestration.run_change_set import record_run_change_set
 
 OWNER = "team:data-platform"
 LEDGER_KEY = dg.AssetKey(["raw", "landing_files"])
@@ -76,15 +78,22 @@ def landing_reconciliation(context: dg.AssetExecutionContext, umkm: UmkmSettings
     release_memory()
     log_summary(context, outcomes, time.perf_counter() - started)
     record_partitions(context, outcomes)
-    return dg.MaterializeResult(metadata=ledger_metadata(outcomes))
+    con = duckdb.connect(str(umkm.warehouse), read_only=True)
+    try:
+        change_set = read_change_set(con)
+    finally:
+        con.close()
+    record_run_change_set(context, change_set)   # what the rest of this run checks, builds, publishes
+    context.log.info(f"change set: {change_set.describe()}")
+    return dg.MaterializeResult(metadata={**ledger_metadata(outcomes), "change_set": change_set.describe()})
 
 
 # Dagster stores each materialization on its own (about 8 ms for a file's two events on SQLite):
-# fine for a nightly run's hundreds of files, 100 s for a history load of 6,000. Above this many
-# files only the first 100 that need a look get their partition events; every version is still registered
-# as a partition (the sensor skips registered versions) and raw.landing_files records them all.
-PARTITION_EVENTS_LIMIT = 500
-LOOK_EVENTS_LIMIT = 100
+# fine for the few files of a day, 100 s for a history load of 6,000. Above this many files no
+# per-file event is logged: every version is still registered as a partition (the sensor skips
+# registered versions), raw.landing_files records them all, and the run's materialization lists
+# the files that need a look.
+PARTITION_EVENTS_LIMIT = 50
 
 
 def record_partitions(context: dg.AssetExecutionContext, outcomes: list[LoadOutcome]) -> None:
@@ -95,10 +104,10 @@ def record_partitions(context: dg.AssetExecutionContext, outcomes: list[LoadOutc
         context.instance.add_dynamic_partitions(landing_files.name, distinct[start:start + 500])
     logged = outcomes
     if len(outcomes) > PARTITION_EVENTS_LIMIT:
-        logged = [o for o in outcomes if needs_a_look(o)][:LOOK_EVENTS_LIMIT]
-        context.log.info(f"{len(outcomes)} file versions registered as raw_files partitions; partition "
-                         f"events logged for {len(logged)} of them (those that need a look): see "
-                         f"raw.landing_files for every file")
+        logged = []
+        context.log.info(f"{len(outcomes)} file versions registered as raw_files partitions, without an event "
+                         f"each (a history load): see raw.landing_files, and this run's landing_reconciliation "
+                         f"materialization for the files that need a look")
     for outcome in logged:
         targets = [LEDGER_KEY] + ([SOURCE_KEYS[outcome.source]] if outcome.source else [])
         for asset_key in targets:
@@ -141,8 +150,10 @@ def load_metadata(outcomes: list[LoadOutcome]) -> dict:
 
 
 def ledger_metadata(outcomes: list[LoadOutcome], limit: int = 50) -> dict:
+    """Counts, and a table of the files (those that need a look first)."""
+    ordered = sorted(outcomes, key=lambda o: not needs_a_look(o))
     rows = [[o.path, o.status, o.rows_read, o.rows_loaded, o.rows_rejected, o.reason or ""]
-            for o in outcomes[:limit]]
+            for o in ordered[:limit]]
     metadata = load_metadata(outcomes)
     metadata["files"] = dg.MetadataValue.md(markdown_table(
         ["landing path", "status", "read", "loaded", "rejected", "reason"], rows))

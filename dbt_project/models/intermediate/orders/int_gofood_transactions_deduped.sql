@@ -1,12 +1,12 @@
 -- One row per GoBiz Transaction ID: the latest landed version wins (a re-run report may
 -- carry a newer status, e.g. pending -> settlement). Incremental: a build recomputes the
--- transactions of int_orders_changed from all their loaded rows (macros/incremental/).
+-- transactions of int_orders_changed from all their loaded rows (macros/incremental_recompute.sql).
 {{ config(
     materialized='incremental',
-    incremental_strategy='recompute',
+    incremental_strategy='merge',
+    unique_key=['order_id'],
+    merge_clauses=recompute_clauses("DBT_INTERNAL_DEST.order_id in (" ~ changed_orders('gofood') ~ ")"),
     on_schema_change='sync_all_columns',
-    meta={'incremental': {'sources': ['gofood'], 'recompute': {'by': 'order', 'platform': 'gofood'}}},
-    post_hook="{{ record_incremental_state() }}",
 ) }}
 -- depends_on: {{ ref('int_orders_changed') }}
 with
@@ -14,7 +14,9 @@ with
 transactions as (
 
     select * from {{ ref('stg_gobiz__transactions') }}
-    {{ recompute_filter(incremental_plan(), 'transaction_id', 'gofood') }}
+    {%- if is_incremental() %}
+    where transaction_id in ({{ changed_orders('gofood') }})
+    {%- endif %}
 
 ),
 

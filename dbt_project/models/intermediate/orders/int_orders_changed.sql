@@ -1,41 +1,16 @@
--- The orders this build recomputes, found from the file versions loaded since the last build:
--- every order in their rows; every order whose winning row came from a file that was replaced
--- (the loader deleted the old version's rows); for Shopee, every order of a shop one of whose
--- exports was replaced (an order's lines can win from several exports); and every order of a
--- merchant whose enrollments changed (its UMKM, programs or joined dates may have moved).
--- previous_order_month is the month the order had in fct_orders before this build.
--- Built before any incremental model; it reads fct_orders and int_enrollments_deduped as the
--- last build left them (not ref(): they are rebuilt after it). See macros/incremental/.
-{{ config(
-    materialized='table',
-    post_hook="{{ record_change_set() }}",
-) }}
--- depends_on: {{ ref('stg_pipeline__landing_files') }}
+-- The orders this build recomputes, from the change set: the file versions of the ledger not
+-- yet published (ingest/change_set.py). Every order in their rows; every order whose winning
+-- row came from a path that has a new version (the loader deleted the old version's rows);
+-- for Shopee, every order of a shop one of whose exports was replaced (an order's lines can
+-- win from several exports). previous_order_month is the month the order had in fct_orders
+-- before this build, read as the last build left it. Empty when fct_orders does not exist yet
+-- or the build is a full refresh: every incremental model then builds from all rows.
+-- (An enrollment file changes which UMKM and program an old order belongs to: Dagster builds
+-- in full when one arrives, orchestration/assets/dbt.py.)
 -- depends_on: {{ ref('stg_gobiz__transactions') }}
 -- depends_on: {{ ref('stg_shopee__order_lines') }}
 -- depends_on: {{ ref('stg_uvo__transactions') }}
--- depends_on: {{ ref('stg_registry__enrollments') }}
--- depends_on: {{ ref('stg_reference__programs') }}
-{%- set plan = change_set_plan() %}
-{%- set order_sources = {
-    'gofood': (ref('stg_gobiz__transactions'), 'transaction_id'),
-    'shopee': (ref('stg_shopee__order_lines'), 'order_id'),
-    'uvo': (ref('stg_uvo__transactions'), 'transaction_id'),
-} %}
-{%- set changed = plan.get('changed_sources', []) %}
-{%- set replaced = plan.get('replaced_sources', []) %}
-
-{%- if plan.mode != 'changed' %}
-
--- no change set (first build, --full-refresh, changed code): every incremental model rebuilds in full
-select
-    cast(null as {{ dbt.type_string() }}) as platform,
-    cast(null as {{ dbt.type_string() }}) as order_id,
-    cast(null as date) as previous_order_month
-where 1 = 0
-
-{%- else %}
-
+{%- set previous = previous_relation('fct_orders') %}
 with
 
 ledger as (
@@ -44,94 +19,75 @@ ledger as (
 
 ),
 
-processed as (
-
-    select * from {{ landing_snapshot_relation() }}
-
-),
-
--- file versions the last build did not see (a version loaded again has a new first_seen)
 changed_versions as (
 
-    select ledger.landing_path, ledger.file_sha256, ledger.source
-    from ledger
-    left join processed
-        on processed.landing_path = ledger.landing_path
-       and processed.sha256 = ledger.file_sha256
-       and processed.first_seen = ledger.first_seen
-    where processed.landing_path is null
+    select landing_path, file_sha256, source from ledger where published_at is null
 
 ),
 
--- paths of which the last build saw another version: that version's rows are gone from raw
 replaced_paths as (
 
     select distinct changed_versions.landing_path, changed_versions.source
     from changed_versions
-    inner join processed
-        on processed.landing_path = changed_versions.landing_path
+    inner join ledger
+        on ledger.landing_path = changed_versions.landing_path
+       and ledger.file_sha256 <> changed_versions.file_sha256
+
+),
+
+{%- if previous is none or flags.FULL_REFRESH %}
+
+changed_orders as (
+
+    select
+        cast(null as {{ dbt.type_string() }}) as platform,
+        cast(null as {{ dbt.type_string() }}) as order_id
+    where 1 = 0
 
 ),
 
 previous_orders as (
 
+    select
+        cast(null as {{ dbt.type_string() }}) as platform,
+        cast(null as {{ dbt.type_string() }}) as order_id,
+        cast(null as date) as order_date
+    where 1 = 0
+
+)
+
+{%- else %}
+
+previous_orders as (
+
     select platform, platform_merchant_id, order_id, order_date, landing_path
-    from {{ model_relation('fct_orders') }}
+    from {{ previous }}
 
 ),
-
-{%- if 'enrollment' in changed %}
-
-changed_merchants as (
-
-    select programs.platform, enrollments.platform_merchant_id
-    from {{ ref('stg_registry__enrollments') }} as enrollments
-    inner join {{ ref('stg_reference__programs') }} as programs
-        on programs.program_id = enrollments.program_id
-    where enrollments.loaded_at >= {{ change_set_since(plan, 'enrollment') }}
-      and (enrollments.landing_path, enrollments.file_sha256) in (
-          select landing_path, file_sha256 from changed_versions)
-
-    {%- if 'enrollment' in replaced %}
-
-    union
-
-    select platform, platform_merchant_id
-    from {{ model_relation('int_enrollments_deduped') }}
-    where landing_path in (select landing_path from replaced_paths)
-
-    {%- endif %}
-
-),
-
-{%- endif %}
 
 changed_orders as (
 
-    select platform, order_id from previous_orders where 1 = 0
-
-    {%- for source, read in order_sources.items() if source in changed %}
+    select 'gofood' as platform, transaction_id as order_id
+    from {{ ref('stg_gobiz__transactions') }}
+    where (landing_path, file_sha256) in (select landing_path, file_sha256 from changed_versions)
 
     union
 
-    select '{{ source }}' as platform, {{ read[1] }} as order_id
-    from {{ read[0] }}
-    where loaded_at >= {{ change_set_since(plan, source) }}
-      and (landing_path, file_sha256) in (select landing_path, file_sha256 from changed_versions)
+    select 'shopee' as platform, order_id
+    from {{ ref('stg_shopee__order_lines') }}
+    where (landing_path, file_sha256) in (select landing_path, file_sha256 from changed_versions)
 
-    {%- endfor %}
+    union
 
-    {%- if replaced | select('in', order_sources) | list %}
+    select 'uvo' as platform, transaction_id as order_id
+    from {{ ref('stg_uvo__transactions') }}
+    where (landing_path, file_sha256) in (select landing_path, file_sha256 from changed_versions)
 
     union
 
     select platform, order_id
     from previous_orders
     where landing_path in (select landing_path from replaced_paths)
-
-    {%- endif %}
-
-    {%- if 'shopee' in replaced %}
 
     union
 
@@ -143,19 +99,9 @@ changed_orders as (
           from replaced_paths
           where source = 'shopee')
 
-    {%- endif %}
-
-    {%- if 'enrollment' in changed %}
-
-    union
-
-    select platform, order_id
-    from previous_orders
-    where (platform, platform_merchant_id) in (select platform, platform_merchant_id from changed_merchants)
-
-    {%- endif %}
-
 )
+
+{%- endif %}
 
 select
     changed_orders.platform,
@@ -166,5 +112,3 @@ from changed_orders
 left join previous_orders
     on previous_orders.platform = changed_orders.platform
    and previous_orders.order_id = changed_orders.order_id
-
-{%- endif %}

@@ -4,13 +4,14 @@
 -- is summed per order. Order-level amounts (order_total_payment) repeat on every line and
 -- are never summed: the order keeps the value of its latest version. Status and timestamps
 -- come from the order's latest landed line (data contract 2.4). Incremental: a build
--- recomputes the orders of int_orders_changed from all their loaded lines (macros/incremental/).
+-- recomputes the orders of int_orders_changed from all their loaded lines
+-- (macros/incremental_recompute.sql).
 {{ config(
     materialized='incremental',
-    incremental_strategy='recompute',
+    incremental_strategy='merge',
+    unique_key=['platform_merchant_id', 'order_id'],
+    merge_clauses=recompute_clauses("DBT_INTERNAL_DEST.order_id in (" ~ changed_orders('shopee') ~ ")"),
     on_schema_change='sync_all_columns',
-    meta={'incremental': {'sources': ['shopee'], 'recompute': {'by': 'order', 'platform': 'shopee'}}},
-    post_hook="{{ record_incremental_state() }}",
 ) }}
 -- depends_on: {{ ref('int_orders_changed') }}
 with
@@ -18,7 +19,9 @@ with
 lines as (
 
     select * from {{ ref('stg_shopee__order_lines') }}
-    {{ recompute_filter(incremental_plan(), 'order_id', 'shopee') }}
+    {%- if is_incremental() %}
+    where order_id in ({{ changed_orders('shopee') }})
+    {%- endif %}
 
 ),
 

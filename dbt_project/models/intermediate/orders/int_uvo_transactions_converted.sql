@@ -1,12 +1,12 @@
 -- One row per UVO id_transaksi (latest landed version wins), its amount converted to IDR
 -- with the monthly rate of the month of the transaction's WIB date. Incremental: a build
--- recomputes the transactions of int_orders_changed (macros/incremental/).
+-- recomputes the transactions of int_orders_changed (macros/incremental_recompute.sql).
 {{ config(
     materialized='incremental',
-    incremental_strategy='recompute',
+    incremental_strategy='merge',
+    unique_key=['order_id'],
+    merge_clauses=recompute_clauses("DBT_INTERNAL_DEST.order_id in (" ~ changed_orders('uvo') ~ ")"),
     on_schema_change='sync_all_columns',
-    meta={'incremental': {'sources': ['uvo'], 'recompute': {'by': 'order', 'platform': 'uvo'}}},
-    post_hook="{{ record_incremental_state() }}",
 ) }}
 -- depends_on: {{ ref('int_orders_changed') }}
 with
@@ -14,7 +14,9 @@ with
 transactions as (
 
     select * from {{ ref('stg_uvo__transactions') }}
-    {{ recompute_filter(incremental_plan(), 'transaction_id', 'uvo') }}
+    {%- if is_incremental() %}
+    where transaction_id in ({{ changed_orders('uvo') }})
+    {%- endif %}
 
 ),
 

@@ -1,20 +1,11 @@
 -- One row per (program_id, platform_merchant_id): the latest landed registry row wins
 -- (data contract 2.2). Carries the program's platform and feature for matching orders.
--- Rebuilt in full when a registry file arrives, kept as is otherwise (macros/incremental/).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='recompute',
-    on_schema_change='sync_all_columns',
-    meta={'incremental': {'sources': ['enrollment']}},
-    post_hook="{{ record_incremental_state() }}",
-) }}
--- depends_on: {{ ref('int_orders_changed') }}
+-- A table: rebuilt when a registry file arrives (Dagster builds what is downstream of a change).
 with
 
 enrollments as (
 
     select * from {{ ref('stg_registry__enrollments') }}
-    {{ recompute_filter(incremental_plan()) }}
 
 ),
 

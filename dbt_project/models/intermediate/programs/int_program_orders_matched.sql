@@ -2,13 +2,14 @@
 -- order's merchant is enrolled in the program, the order is on the program's platform (and
 -- GoBiz feature, where the program sets one), dated inside [start_date, end_date] and on or
 -- after the UMKM's joined_date. Incremental: a build recomputes the orders of
--- int_orders_changed (macros/incremental/).
+-- int_orders_changed (macros/incremental_recompute.sql).
 {{ config(
     materialized='incremental',
-    incremental_strategy='recompute',
+    incremental_strategy='merge',
+    unique_key=['program_id', 'platform', 'order_id'],
+    merge_clauses=recompute_clauses(
+        "(DBT_INTERNAL_DEST.platform, DBT_INTERNAL_DEST.order_id) in (" ~ changed_orders() ~ ")"),
     on_schema_change='sync_all_columns',
-    meta={'incremental': {'sources': ['gofood', 'shopee', 'uvo', 'enrollment'], 'recompute': {'by': 'order'}}},
-    post_hook="{{ record_incremental_state() }}",
 ) }}
 -- depends_on: {{ ref('int_orders_changed') }}
 with
@@ -27,9 +28,10 @@ enrollments as (
 
 orders as (
 
-    {%- set plan = incremental_plan() %}
-    select * from {{ ref('fct_orders') if plan.mode != 'changed' else changed_rows('fct_orders') }}
-    {{ 'where 1 = 0' if plan.mode == 'none' }}
+    select * from {{ ref('fct_orders') }}
+    {%- if is_incremental() %}
+    where (platform, order_id) in ({{ changed_orders() }})
+    {%- endif %}
 
 )
 

@@ -1,26 +1,23 @@
 -- Program orders summed per (program, UMKM, month, buyer country): the small table the program
 -- marts aggregate, so that a build never re-reads every program order. Incremental: a build
--- recomputes the months its changed orders were in or are in now (macros/incremental/).
+-- recomputes the months its changed orders were in or are in now
+-- (macros/incremental_recompute.sql).
 {{ config(
     materialized='incremental',
-    incremental_strategy='recompute',
+    incremental_strategy='merge',
+    unique_key=['program_id', 'umkm_key', 'order_month', 'buyer_country'],
+    merge_clauses=recompute_clauses("DBT_INTERNAL_DEST.order_month in (" ~ changed_order_months() ~ ")"),
     on_schema_change='sync_all_columns',
-    meta={'incremental': {'sources': ['gofood', 'shopee', 'uvo', 'enrollment'],
-                          'recompute': {'by': 'month', 'column': 'order_month'}}},
-    post_hook="{{ record_incremental_state() }}",
 ) }}
 -- depends_on: {{ ref('int_orders_changed') }}
 -- depends_on: {{ ref('fct_orders') }}
-{%- set plan = incremental_plan() %}
 with
 
 program_orders as (
 
     select * from {{ ref('int_program_orders_matched') }}
-    {%- if plan.mode == 'changed' %}
-    where {{ recompute_predicate({'by': 'month', 'column': 'order_month'}) }}
-    {%- elif plan.mode == 'none' %}
-    where 1 = 0
+    {%- if is_incremental() %}
+    where order_month in ({{ changed_order_months() }})
     {%- endif %}
 
 )

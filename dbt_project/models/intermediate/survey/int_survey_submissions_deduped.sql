@@ -1,15 +1,7 @@
 -- One row per UMKM per survey wave (survey_period, umkm_key): the latest approved submission.
 -- Submissions with validation_status 'validation_status_not_approved' are left out
 -- (they stay in raw); a UMKM that submitted twice counts once (data contract 2.1).
--- Rebuilt in full when a survey export arrives, kept as is otherwise (macros/incremental/).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='recompute',
-    on_schema_change='sync_all_columns',
-    meta={'incremental': {'sources': ['survey']}},
-    post_hook="{{ record_incremental_state() }}",
-) }}
--- depends_on: {{ ref('int_orders_changed') }}
+-- A table: rebuilt when a survey export arrives (Dagster builds what is downstream of a change).
 with
 
 submissions as (
@@ -17,9 +9,6 @@ submissions as (
     select * from {{ ref('stg_kobo__survey_submissions') }}
     where umkm_key is not null
       and coalesce(validation_status, '') <> 'validation_status_not_approved'
-      {%- if incremental_plan().mode == 'none' %}
-      and 1 = 0
-      {%- endif %}
 
 ),
 

@@ -2,25 +2,12 @@
 -- Attributes come from the latest landed record of either (nib: the latest one not null);
 -- scale only from the survey (null when the UMKM is only enrolled); first_seen_date is the
 -- earliest approved survey submission date or program joined date.
--- Rebuilt in full when a survey or registry file arrives, kept as is otherwise
--- (macros/incremental/).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='recompute',
-    on_schema_change='fail',
-    meta={'incremental': {'sources': ['survey', 'enrollment']}},
-    post_hook="{{ record_incremental_state() }}",
-) }}
--- depends_on: {{ ref('int_orders_changed') }}
-{%- set unchanged = incremental_plan().mode == 'none' %}
+-- A table: rebuilt when a survey or registry file arrives.
 with
 
 survey as (
 
     select * from {{ ref('int_survey_submissions_deduped') }}
-    {%- if unchanged %}
-    where 1 = 0
-    {%- endif %}
 
 ),
 
@@ -28,9 +15,6 @@ enrollments as (
 
     select * from {{ ref('int_enrollments_deduped') }}
     where umkm_key is not null
-    {%- if unchanged %}
-      and 1 = 0
-    {%- endif %}
 
 ),
 

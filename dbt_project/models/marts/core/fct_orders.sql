@@ -2,16 +2,16 @@
 -- with its lines summed, and UVO). umkm_key is that of the deduplicated enrollment whose program
 -- runs on the order's platform and whose platform_merchant_id is the order's merchant (the latest
 -- landed one if several); null when the merchant is in no enrollment.
--- Incremental: a build recomputes the orders of int_orders_changed (macros/incremental/).
+-- Incremental: a build recomputes the orders of int_orders_changed (macros/incremental_recompute.sql).
 {{ config(
     materialized='incremental',
-    incremental_strategy='recompute',
+    incremental_strategy='merge',
+    unique_key=['platform', 'order_id'],
+    merge_clauses=recompute_clauses(
+        "(DBT_INTERNAL_DEST.platform, DBT_INTERNAL_DEST.order_id) in (" ~ changed_orders() ~ ")"),
     on_schema_change='fail',
-    meta={'incremental': {'sources': ['gofood', 'shopee', 'uvo', 'enrollment'], 'recompute': {'by': 'order'}}},
-    post_hook="{{ record_incremental_state() }}",
 ) }}
 -- depends_on: {{ ref('int_orders_changed') }}
-{%- set plan = incremental_plan() %}
 {%- set order_columns = [
     'platform', 'order_id', 'platform_merchant_id', 'feature', 'order_date', 'order_ts_utc',
     'status_raw', 'is_counted', 'buyer_country', 'currency', 'amount_original', 'amount_idr',
@@ -22,24 +22,30 @@ with
 gofood as (
 
     select {{ order_columns | join(', ') }}
-    from {{ ref('int_gofood_transactions_deduped') if plan.mode != 'changed' else changed_rows('int_gofood_transactions_deduped', 'gofood') }}
-    {{ 'where 1 = 0' if plan.mode == 'none' }}
+    from {{ ref('int_gofood_transactions_deduped') }}
+    {%- if is_incremental() %}
+    where order_id in ({{ changed_orders('gofood') }})
+    {%- endif %}
 
 ),
 
 shopee as (
 
     select {{ order_columns | join(', ') }}
-    from {{ ref('int_shopee_orders_summed') if plan.mode != 'changed' else changed_rows('int_shopee_orders_summed', 'shopee') }}
-    {{ 'where 1 = 0' if plan.mode == 'none' }}
+    from {{ ref('int_shopee_orders_summed') }}
+    {%- if is_incremental() %}
+    where order_id in ({{ changed_orders('shopee') }})
+    {%- endif %}
 
 ),
 
 uvo as (
 
     select {{ order_columns | join(', ') }}
-    from {{ ref('int_uvo_transactions_converted') if plan.mode != 'changed' else changed_rows('int_uvo_transactions_converted', 'uvo') }}
-    {{ 'where 1 = 0' if plan.mode == 'none' }}
+    from {{ ref('int_uvo_transactions_converted') }}
+    {%- if is_incremental() %}
+    where order_id in ({{ changed_orders('uvo') }})
+    {%- endif %}
 
 ),
 

@@ -1,14 +1,6 @@
 -- Survey results per wave, region, sector and scale. Respondents are the deduplicated,
 -- approved submissions; constraints, turnover and workers are counted among impacted UMKM only.
--- Rebuilt in full when a survey export arrives, kept as is otherwise (macros/incremental/).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='recompute',
-    on_schema_change='fail',
-    meta={'incremental': {'sources': ['survey']}},
-    post_hook="{{ record_incremental_state() }}",
-) }}
--- depends_on: {{ ref('int_orders_changed') }}
+-- A table: rebuilt when a survey export arrives (Dagster builds what is downstream of a change).
 {%- set constraints = ['marketing', 'capital', 'raw_materials', 'distribution', 'production',
                        'labour', 'other'] %}
 with
@@ -16,7 +8,6 @@ with
 survey as (
 
     select * from {{ ref('int_survey_submissions_deduped') }}
-    {{ recompute_filter(incremental_plan()) }}
 
 ),
 

@@ -1,29 +1,12 @@
 -- Program turnover per month, program, region and sector (region and sector of the UMKM,
 -- from dim_umkm). Only program turnover as the data contract (section 3) defines it.
--- Incremental: a build recomputes the months of its changed orders; all months when dim_umkm
--- was rebuilt (a survey or registry file arrived: any UMKM may have moved region or sector).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='recompute',
-    on_schema_change='fail',
-    meta={'incremental': {'sources': ['gofood', 'shopee', 'uvo', 'enrollment'],
-                          'recompute': {'by': 'month', 'column': 'month'},
-                          'full_when_rebuilt': ['dim_umkm']}},
-    post_hook="{{ record_incremental_state() }}",
-) }}
--- depends_on: {{ ref('int_orders_changed') }}
--- depends_on: {{ ref('fct_orders') }}
-{%- set plan = incremental_plan() %}
+-- A table over the small per-UMKM-month sums: rebuilt each time orders, enrollments or the
+-- survey change (any UMKM may have moved region or sector).
 with
 
 program_umkm_months as (
 
     select * from {{ ref('int_program_orders_summed') }}
-    {%- if plan.mode == 'changed' %}
-    where {{ recompute_predicate({'by': 'month', 'column': 'order_month'}) }}
-    {%- elif plan.mode == 'none' %}
-    where 1 = 0
-    {%- endif %}
 
 ),
 

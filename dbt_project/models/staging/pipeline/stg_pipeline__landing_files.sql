@@ -21,7 +21,8 @@ renamed as (
         size_bytes,
         file_landed_at,
         first_seen,
-        loaded_at
+        loaded_at,
+        published_at
 
     from source
 
