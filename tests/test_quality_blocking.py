@@ -175,7 +175,9 @@ def test_bad_feed_blocks_marts_and_a_fixed_file_recovers(root, capsys):
     _, evaluations = last_run_events(dg.DagsterEventType.ASSET_CHECK_EVALUATION)
     gx_errors = [e.event_specific_data for e in evaluations
                  if e.event_specific_data.check_name == "gx_error_expectations"]
-    assert len(gx_errors) == 14 and all(e.passed for e in gx_errors)
+    # 6 raw tables and the 4 order marts; the dims and the impact summary were not rebuilt by a
+    # GoBiz correction, so their checks do not run
+    assert len(gx_errors) == 10 and all(e.passed for e in gx_errors)
     assert (root / "docs" / "gx" / "index.html").exists()
     assert BAD_PATH in published(root)
     assert check_evaluation(["raw", "gofood_transactions"]).metadata["rows_validated"].value == 3

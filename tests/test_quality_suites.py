@@ -333,6 +333,7 @@ def test_checks_target_assets_of_the_graph_and_block_the_right_steps():
         assert "raw_quality_checks" in upstream
         serving = {o.node_name for o in deps.all_upstream_outputs_from_node("serving_marts")}
         assert "mart_quality_checks" in serving
+        assert "dimension_quality_checks" in nodes
     assert "raw_quality_checks" not in {node.name for node in defs.resolve_job_def("load_landing_file").graph.nodes}
 
 

@@ -133,11 +133,14 @@ def test_files_in_marts_out_in_one_run_per_event(tmp_path, monkeypatch):
     sensor.settings = defs.resources["umkm"]
     job = defs.resolve_job_def("full_refresh")
 
+    checked = []
+
     def run_what_the_sensor_asks():
         requests = sensor.tick()
         for request in requests:
             result = job.execute_in_process(instance=sensor.instance, tags={"dagster/run_key": request.run_key})
             assert result.success
+            checked[:] = [(e.asset_key.path[-1], e.check_name) for e in result.get_asset_check_evaluations()]
         return requests
 
     assert len(run_what_the_sensor_asks()) == 1
@@ -156,6 +159,9 @@ def test_files_in_marts_out_in_one_run_per_event(tmp_path, monkeypatch):
     assert len(run_what_the_sensor_asks()) == 1
     assert [path_of(k) for k in sensor.added] == ["gofood/day2.csv"]
     assert banner() == (2, Decimal("150000.00"))
+    # only the order marts were rebuilt, and their blocking checks ran before the publication
+    assert {("fct_orders", "gx_error_expectations"), ("mart_program_summary", "gx_error_expectations")} <= set(checked)
+    assert ("dim_umkm", "gx_error_expectations") not in checked
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
     loaded = con.execute("select landing_path, count(*), count(published_at) from raw.landing_files "
                          "group by all order by 1").fetchall()

@@ -2,6 +2,7 @@
 
 
 import importlib.metadata
+import json
 import os
 import shutil
 import sys
@@ -14,7 +15,7 @@ from packaging import version
 
 from orchestration.automation import WAREHOUSE_POOL
 from orchestration.dbt_paths import DBT_PROJECT_DIR, manifest_is_current
-from orchestration.dbt_plan import dbt_build_args
+from orchestration.dbt_plan import as_exclusion, dbt_build_args
 from orchestration.resources import UmkmSettings
 from orchestration.run_change_set import record_full_build, run_change_set
 
@@ -134,8 +135,6 @@ def changed_code(context: dg.AssetExecutionContext) -> set[str]:
 
 def missing_relations(con, project: DbtProject = dbt_project) -> list[str]:
     """Models and seeds of the manifest with no table or view in the warehouse."""
-    import json
-
     manifest = json.loads(Path(project.manifest_path).read_text())
     wanted = {(node["schema"], node["alias"]) for node in manifest["nodes"].values()
               if node["resource_type"] in ("model", "seed")}
@@ -174,7 +173,8 @@ def umkm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, conf
     os.environ["UMKM_WAREHOUSE_PATH"] = str(umkm.warehouse)
     # Unit tests check the SQL on fixed inputs: `make test` runs them (tests/test_dbt_marts_sql.py);
     # in production they would only repeat the same result (dbt's advice).
-    invocation = dbt.cli([*args, "--exclude-resource-type", "unit_test"], context=context)
+    manifest = json.loads(Path(dbt_project.manifest_path).read_text())
+    invocation = dbt.cli([*as_exclusion(args, manifest), "--exclude-resource-type", "unit_test"], context=context)
     try:
         yield from invocation.stream()
         keep_partial_parse(invocation.target_path)

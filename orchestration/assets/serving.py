@@ -11,8 +11,22 @@ from orchestration.resources import UmkmSettings
 from orchestration.run_change_set import run_change_set
 from orchestration.serving import SERVING_DB, publish_marts
 
-MARTS = ["dim_region", "dim_program", "dim_umkm", "fct_orders", "mart_impact_summary",
-         "mart_turnover_monthly", "mart_program_summary", "mart_data_quality"]
+# The publication copies every table of schema marts. Its Dagster deps are the marts every dbt
+# build makes (those downstream of the file ledger, orchestration/dbt_plan.py): Dagster skips a
+# step when one of its deps was not materialized in the run, and dbt builds only what changed,
+# so a dim that did not change must not hold the publication back.
+MARTS = ["fct_orders", "mart_turnover_monthly", "mart_program_summary", "mart_data_quality"]
+
+
+def refuse_after_failed_checks(context: dg.AssetExecutionContext) -> None:
+    """No publication after a failed ERROR check in this run, also of a mart that is not a dep."""
+    records = context.instance.all_logs(context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+    failed = [e.dagster_event.event_specific_data for e in records
+              if not e.dagster_event.event_specific_data.passed
+              and e.dagster_event.event_specific_data.severity == dg.AssetCheckSeverity.ERROR]
+    if failed:
+        raise dg.Failure(f"not published: {len(failed)} blocking check(s) failed in this run: "
+                         + ", ".join(f"{c.asset_key.to_user_string()} {c.check_name}" for c in failed[:5]))
 
 
 @dg.asset(deps=[get_asset_key_for_model([umkm_dbt_models], name) for name in MARTS],
@@ -24,6 +38,7 @@ def serving_marts(context: dg.AssetExecutionContext, umkm: UmkmSettings) -> dg.M
     are rewritten. Then the ledger records the change set as published."""
     import duckdb
 
+    refuse_after_failed_checks(context)
     con = duckdb.connect(str(umkm.warehouse), read_only=True)
     try:
         change_set = run_change_set(context, con)
