@@ -22,10 +22,8 @@ amounts; a query costs about 1 ms before it reads a row. So the typing stays her
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import timedelta, timezone
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Callable
 
 import numpy as np
@@ -33,8 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingest.values import (EMPTY_MARKERS, PLAUSIBLE_YEARS, WIB, CellError, clean_text, parse_count, parse_date,
-                           parse_money, parse_nib, parse_nik, parse_timestamp_utc)
+from ingest.values import (EMPTY_MARKERS, CellError, clean_text, parse_count, parse_money, parse_nib, parse_nik)
 
 DECIMAL = pa.decimal128(18, 2)
 # Exactly the characters str.strip() removes, so Arrow's trim agrees with the cell parsers.
@@ -218,6 +215,53 @@ def _bytes(strings: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return data, offsets[:-1].astype(np.int64), np.diff(offsets).astype(np.int64)
 
 
+def _shape_groups(strings: pa.Array, pattern: str, layout_of: Callable[[str], object]):
+    """(UTF-8 bytes, start of each string, [(rows, layout), ...]): the rows of each distinct shape
+    of the strings that `pattern` matches (a regex of the shapes) and `layout_of` reads (not None)."""
+    data, starts, _ = _bytes(strings)
+    shapes = _digit_shapes(strings).dictionary_encode()
+    candidates = np.flatnonzero(_mask(pc.match_substring_regex(shapes.dictionary, pattern)))
+    if not len(candidates):
+        return data, starts, []
+    codes = shapes.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    one_shape = len(shapes.dictionary) == 1 and not strings.null_count
+    groups = []
+    for code in candidates.tolist():
+        layout = layout_of(shapes.dictionary[code].as_py())
+        if layout is not None:
+            groups.append((np.arange(len(strings)) if one_shape else np.flatnonzero(codes == code), layout))
+    return data, starts, groups
+
+class _Cells:
+    """The cells of one shape (all `width` bytes long): byte j of each, one position at a time, so
+    a column of ten million never makes a matrix of ten million rows. When the cells lie back to
+    back in the buffer (a column of one shape), byte j of each is a strided view, not a copy."""
+
+    def __init__(self, data: np.ndarray, starts: np.ndarray, width: int):
+        self.data, self.starts, self.width = data, starts, width
+        first = int(starts[0]) if len(starts) else 0
+        self.first = first if len(starts) and int(starts[-1]) - first == (len(starts) - 1) * width else None
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def digit(self, position: int) -> np.ndarray:
+        """The digit at `position` of each cell, as int64."""
+        if self.first is None:
+            byte = self.data[self.starts + position]
+        else:
+            start = self.first + position
+            byte = self.data[start:start + len(self.starts) * self.width:self.width]
+        return byte.astype(np.int64) - ord("0")
+
+    def number(self, positions) -> np.ndarray:
+        """The digits at `positions` read as one number."""
+        value = np.zeros(len(self), dtype=np.int64)
+        for position in positions:
+            value = value * 10 + self.digit(position)
+        return value
+
+
 # ---------------------------------------------------------------- text
 
 _PLAIN_EDGE = np.zeros(256, dtype=bool)   # bytes a cell may start and end with and need no cleaning:
@@ -378,183 +422,3 @@ def _fast_count(strings: pa.Array) -> tuple[pa.Array, np.ndarray]:
 
 
 COUNT = ColumnParser(parse_count, pa.int64(), _fast_count)
-
-
-# ---------------------------------------------------------------- dates and times
-
-# A column of times has few shapes (digits written as '9', see `_digit_shapes`): the fast paths
-# read the shapes below, one shape at a time, each field at its fixed position. The named groups
-# are the fields; every field must be in range (strptime's rules) or the cell parser decides.
-_NAIVE_ISO = re.compile(r"(?P<Y>9999)-(?P<m>99)-(?P<d>99)"            # strptime: fractional seconds dropped
-                        r"(?:[T ](?P<H>99):(?P<M>99)(?::(?P<S>99)(?:\.9+)?)?)?")
-_ZONED_ISO = re.compile(r"(?P<Y>9999)-(?P<m>99)-(?P<d>99)[T ](?P<H>99):(?P<M>99)"   # fromisoformat keeps
-                        r"(?::(?P<S>99)(?:\.(?P<f>9{1,6}))?)?"                     # the fraction
-                        r"(?:Z|(?P<sign>[+-])(?P<zh>99):(?P<zm>99))")
-_DMY = re.compile(r"(?P<d>99)/(?P<m>99)/(?P<Y>9999)(?: (?P<H>99):(?P<M>99)(?::(?P<S>99)(?:\.9+)?)?)?")
-_ISO_DATE = re.compile(r"(?P<Y>9999)-(?P<m>99)-(?P<d>99)")
-_DMY_DATE = re.compile(r"(?P<d>99)/(?P<m>99)/(?P<Y>9999)")
-_MDY_DATE = re.compile(r"(?P<m>99)/(?P<d>99)/(?P<Y>9999)")
-_US_PER_MINUTE, _US_PER_DAY = 60_000_000, 86_400_000_000
-_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
-
-
-def _days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """Days since 1970-01-01 of valid proleptic Gregorian dates (H. Hinnant's algorithm)."""
-    year = year - (month <= 2)
-    era = year // 400
-    year_of_era = year - era * 400
-    day_of_year = (153 * np.where(month > 2, month - 3, month + 9) + 2) // 5 + day - 1
-    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
-    return era * 146097 + day_of_era - 719468
-
-
-def _valid_date(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    month_ok = (month >= 1) & (month <= 12)
-    days = _DAYS_IN_MONTH[np.where(month_ok, month, 0)] + (leap & (month == 2))
-    return month_ok & (day >= 1) & (day <= days) & (year >= 1)
-
-
-def _shape_groups(strings: pa.Array, pattern: str, layout_of: Callable[[str], object]):
-    """(UTF-8 bytes, start of each string, [(rows, layout), ...]): the rows of each distinct shape
-    of the strings that `pattern` matches (a regex of the shapes) and `layout_of` reads (not None)."""
-    data, starts, _ = _bytes(strings)
-    shapes = _digit_shapes(strings).dictionary_encode()
-    candidates = np.flatnonzero(_mask(pc.match_substring_regex(shapes.dictionary, pattern)))
-    if not len(candidates):
-        return data, starts, []
-    codes = shapes.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-    one_shape = len(shapes.dictionary) == 1 and not strings.null_count
-    groups = []
-    for code in candidates.tolist():
-        layout = layout_of(shapes.dictionary[code].as_py())
-        if layout is not None:
-            groups.append((np.arange(len(strings)) if one_shape else np.flatnonzero(codes == code), layout))
-    return data, starts, groups
-
-
-@lru_cache(maxsize=4096)
-def _layout(layouts: tuple[re.Pattern, ...], shape: str) -> re.Match | None:
-    """The match of the first of `layouts` that reads the whole shape."""
-    return next((match for match in (layout.fullmatch(shape) for layout in layouts) if match), None)
-
-
-def _either(*layouts: re.Pattern) -> str:
-    """One RE2 regex matching what any of the layouts matches (group names dropped: RE2 wants them unique)."""
-    return "^(?:" + "|".join(re.sub(r"\?P<\w+>", "", layout.pattern) for layout in layouts) + ")$"
-
-
-_TIMESTAMP_LAYOUTS = (_NAIVE_ISO, _ZONED_ISO, _DMY)
-_DATE_LAYOUTS = {False: (_DMY_DATE, _ISO_DATE), True: (_MDY_DATE,)}   # by us_order
-_TIMESTAMP_SHAPES = _either(*_TIMESTAMP_LAYOUTS)
-_DATE_SHAPES = {us_order: _either(*layouts) for us_order, layouts in _DATE_LAYOUTS.items()}
-
-
-class _Cells:
-    """The cells of one shape (all `width` bytes long): byte j of each, one position at a time, so
-    a column of ten million never makes a matrix of ten million rows. When the cells lie back to
-    back in the buffer (a column of one shape), byte j of each is a strided view, not a copy."""
-
-    def __init__(self, data: np.ndarray, starts: np.ndarray, width: int):
-        self.data, self.starts, self.width = data, starts, width
-        first = int(starts[0]) if len(starts) else 0
-        self.first = first if len(starts) and int(starts[-1]) - first == (len(starts) - 1) * width else None
-
-    def __len__(self) -> int:
-        return len(self.starts)
-
-    def digit(self, position: int) -> np.ndarray:
-        """The digit at `position` of each cell, as int64."""
-        if self.first is None:
-            byte = self.data[self.starts + position]
-        else:
-            start = self.first + position
-            byte = self.data[start:start + len(self.starts) * self.width:self.width]
-        return byte.astype(np.int64) - ord("0")
-
-    def number(self, positions) -> np.ndarray:
-        """The digits at `positions` read as one number."""
-        value = np.zeros(len(self), dtype=np.int64)
-        for position in positions:
-            value = value * 10 + self.digit(position)
-        return value
-
-
-def _field(cells: _Cells, match: re.Match, name: str) -> np.ndarray:
-    """The number a field of the layout holds in each cell (0 where the shape lacks the field)."""
-    start, end = match.span(name) if name in match.re.groupindex else (-1, -1)
-    if start < 0:
-        return np.zeros(len(cells), dtype=np.int64)
-    return cells.number(range(start, end))
-
-
-def _local_moment(cells: _Cells, match: re.Match) -> tuple[np.ndarray, np.ndarray]:
-    """(microseconds since the epoch as written, valid) of the cells of one shape."""
-    year, month, day = (_field(cells, match, name) for name in "Ymd")
-    hour, minute, second = (_field(cells, match, name) for name in "HMS")
-    valid = _valid_date(year, month, day) & (hour <= 23) & (minute <= 59) & (second <= 59)
-    days = _days_from_civil(year, np.where(valid, month, 1), day)
-    return days * _US_PER_DAY + ((hour * 60 + minute) * 60 + second) * 1_000_000, valid
-
-
-def _fast_timestamps(strings: pa.Array, naive_offset_minutes: int) -> tuple[pa.Array, np.ndarray]:
-    """parse_timestamp_utc for ISO times (with or without a zone) and dd/mm/yyyy [HH:MM[:SS]]."""
-    data, starts, groups = _shape_groups(strings, _TIMESTAMP_SHAPES, partial(_layout, _TIMESTAMP_LAYOUTS))
-    utc_us = np.zeros(len(strings), dtype=np.int64)
-    decided = np.zeros(len(strings), dtype=bool)
-    for rows, match in groups:
-        cells = _Cells(data, starts[rows], len(match.string))
-        local_us, valid = _local_moment(cells, match)
-        offset = naive_offset_minutes
-        if match.re is _ZONED_ISO:
-            digits = match.end("f") - match.start("f") if match.start("f") >= 0 else 0
-            local_us += _field(cells, match, "f") * 10 ** (6 - digits)
-            if match.start("sign") >= 0:   # ±HH:MM; 'Z' is UTC
-                zone_hours, zone_minutes = _field(cells, match, "zh"), _field(cells, match, "zm")
-                valid &= (zone_hours <= 23) & (zone_minutes <= 59)
-                offset = (-1 if match["sign"] == "-" else 1) * (zone_hours * 60 + zone_minutes)
-            else:
-                offset = 0
-        utc_us[rows] = local_us - offset * _US_PER_MINUTE
-        decided[rows] = valid
-    decided &= _plausible_year(utc_us)
-    empty = _empty_where(strings, ~decided)
-    return pa.array(utc_us, type=pa.timestamp("us"), mask=empty), decided | empty
-
-
-def _plausible_year(microseconds: np.ndarray) -> np.ndarray:
-    years = microseconds.astype("datetime64[us]").astype("datetime64[Y]").astype(np.int64) + 1970
-    return (years >= PLAUSIBLE_YEARS.start) & (years < PLAUSIBLE_YEARS.stop)
-
-
-def timestamps_utc(naive_zone: timezone = WIB) -> ColumnParser:
-    """parse_timestamp_utc over a column; zone-less values are in `naive_zone`."""
-    offset = int(naive_zone.utcoffset(None) / timedelta(minutes=1))
-    return ColumnParser(partial(parse_timestamp_utc, naive_zone=naive_zone), pa.timestamp("us"),
-                        partial(_fast_timestamps, naive_offset_minutes=offset))
-
-
-def _fast_dates(strings: pa.Array, us_order: bool) -> tuple[pa.Array, np.ndarray]:
-    """parse_date for yyyy-mm-dd and dd/mm/yyyy (only mm/dd/yyyy, when us_order)."""
-    data, starts, groups = _shape_groups(strings, _DATE_SHAPES[us_order], partial(_layout, _DATE_LAYOUTS[us_order]))
-    days = np.zeros(len(strings), dtype=np.int64)
-    decided = np.zeros(len(strings), dtype=bool)
-    for rows, match in groups:
-        local_us, valid = _local_moment(_Cells(data, starts[rows], len(match.string)), match)
-        days[rows] = local_us // _US_PER_DAY
-        decided[rows] = valid
-    decided &= _plausible_year(days * _US_PER_DAY)
-    empty = _empty_where(strings, ~decided)
-    return pa.array(days.astype(np.int32), type=pa.date32(), mask=empty), decided | empty
-
-
-def dates(us_order: bool = False) -> ColumnParser:
-    """parse_date over a column."""
-    return ColumnParser(partial(parse_date, us_order=us_order), pa.date32(),
-                        partial(_fast_dates, us_order=us_order))
-
-
-TIMESTAMP_WIB = timestamps_utc(WIB)
-TIMESTAMP_UTC = timestamps_utc(timezone.utc)
-DATE = dates()
-DATE_US = dates(us_order=True)

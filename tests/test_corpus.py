@@ -67,7 +67,7 @@ def test_100mb_single_line_is_refused_quickly_without_copies():
 
 def test_csv_fast_and_exact_readers_agree():
     """The C parser is only trusted when the field counts say it saw what the csv module sees."""
-    from ingest.readers import read_csv_cells
+    from ingest.csv_reader import read_csv_cells
 
     text = 'a;b;c\r\n"x;1";"multi\r\nline";""\r\n\r\n2;;"q""uote"\r\n'
     fast = read_csv_cells(text.encode())

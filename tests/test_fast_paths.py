@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 
 from ingest import vectorised
 from ingest.values import CellError
-from ingest.vectorised import (COUNT, DATE, DATE_US, MONEY, NIB, NIK, TEXT, TIMESTAMP_UTC, TIMESTAMP_WIB,
-                               ColumnParser, cents_of, parse_column)
+from ingest.vectorised import COUNT, MONEY, NIB, NIK, TEXT, ColumnParser, cents_of, parse_column
+from ingest.vectorised_times import DATE, DATE_US, TIMESTAMP_UTC, TIMESTAMP_WIB
 
 # FAST_PATH_EXAMPLES=5000 for a long run; the default keeps the suite quick.
 SETTINGS = settings(max_examples=int(os.environ.get("FAST_PATH_EXAMPLES", "300")), deadline=None)
@@ -199,7 +199,7 @@ def test_a_column_of_typed_cells_and_strings_keeps_row_order():
 
 def read_both(data: bytes):
     """read_csv_cells as is (Arrow's reader when it may) and with the exact csv-module reader only."""
-    from ingest import readers
+    from ingest import csv_reader as readers   # the CSV reader and its fast path
 
     def outcome():
         try:

@@ -6,7 +6,7 @@ from concurrent.futures import ProcessPoolExecutor
 import duckdb
 import pytest
 
-from ingest import raw_load
+from ingest import parse_ahead, raw_load
 from ingest.raw_load import load_new_files
 from tests.filemakers import csv_bytes
 from tests.test_parsers import GOBIZ_HEADER, gobiz_row
@@ -197,6 +197,6 @@ def test_batches_give_the_same_ledger_and_rows_as_one_batch(tmp_path, monkeypatc
     assert [status for _, status, _, _ in outcomes] == ["loaded", "loaded", "duplicate", "quarantined", "loaded",
                                                         "loaded"]
     assert run(2) == (outcomes, tables) and run(1) == (outcomes, tables)
-    monkeypatch.setattr(raw_load, "PROCESS_POOL_BYTES", 0)   # now parsed in worker processes
+    monkeypatch.setattr(parse_ahead, "PROCESS_POOL_BYTES", 0)   # now parsed in worker processes
     assert isinstance(raw_load.parse_pool(1), ProcessPoolExecutor)
     assert run(3) == (outcomes, tables)

@@ -8,8 +8,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingest.readers import (QuarantineError, Table, as_objects, read_csv_cells, read_json_records,
-                            read_xlsx_cells)
+from ingest.csv_reader import read_csv_cells
+from ingest.json_reader import read_json_records
+from ingest.readers import QuarantineError, Table, as_objects
+from ingest.xlsx_reader import read_xlsx_cells
 from ingest.rows import RowBuilder
 from ingest.vectorised import NIB, NIK, TEXT, ColumnParser
 

@@ -6,7 +6,8 @@ from ingest.reference import load_reference
 from ingest.rows import ParseResult, RowBuilder, resolve_columns
 from ingest.sources.common import identifiers, read_cells, region_codes, require_one_of
 from ingest.values import CellError, clean_text
-from ingest.vectorised import DATE, TEXT
+from ingest.vectorised import TEXT
+from ingest.vectorised_times import DATE
 
 REQUIRED = ["program_id", "nama_usaha", "sektor_usaha", "platform_merchant_id", "tanggal_bergabung"]
 OPTIONAL = ["nik_pemilik", "nib", "kode_kabkota", "kabupaten_kota"]

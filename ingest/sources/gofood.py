@@ -5,7 +5,8 @@ from __future__ import annotations
 from ingest.rows import ParseResult, RowBuilder, resolve_columns
 from ingest.sources.common import read_cells, wib_dates
 from ingest.values import CellError, clean_text
-from ingest.vectorised import DATE_US, MONEY, TEXT, TIMESTAMP_UTC
+from ingest.vectorised import MONEY, TEXT
+from ingest.vectorised_times import DATE_US, TIMESTAMP_UTC
 
 REQUIRED = ["Transaction ID", "Transaction time", "Amount", "Transaction Status", "Feature",
             "Merchant ID"]

@@ -16,7 +16,8 @@ import pyarrow.compute as pc
 from ingest.readers import QuarantineError, Table
 from ingest.rows import ParseResult, RowBuilder, resolve_columns
 from ingest.sources.common import read_cells, wib_dates
-from ingest.vectorised import COUNT, MONEY, TEXT, TIMESTAMP_WIB, cents_of, decimals_from_cents
+from ingest.vectorised import COUNT, MONEY, TEXT, cents_of, decimals_from_cents
+from ingest.vectorised_times import TIMESTAMP_WIB
 
 REQUIRED = ["No. Pesanan", "Status Pesanan", "Waktu Pesanan Dibuat", "Jumlah"]
 OPTIONAL = ["Waktu Pesanan Selesai", "Nama Produk", "Nomor Referensi SKU", "Nama Variasi",

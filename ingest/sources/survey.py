@@ -19,7 +19,8 @@ from ingest.rows import ParseResult, RowBuilder, resolve_columns
 from ingest.sources.common import (choice, identifiers, read_cells, region_codes, require_one_of,
                                    wib_dates)
 from ingest.values import CellError, clean_text
-from ingest.vectorised import COUNT, MONEY, TEXT, TIMESTAMP_UTC, TIMESTAMP_WIB
+from ingest.vectorised import COUNT, MONEY, TEXT
+from ingest.vectorised_times import TIMESTAMP_UTC, TIMESTAMP_WIB
 
 REQUIRED = ["periode_survei", "nama_usaha", "sektor_usaha", "terdampak_covid", "_submission_time"]
 OPTIONAL = ["start", "end", "nik_pemilik", "nama_pemilik", "no_hp", "nib", "kode_kabkota",

@@ -11,7 +11,8 @@ from ingest.reference import load_reference
 from ingest.rows import ParseResult, RowBuilder, resolve_columns
 from ingest.sources.common import choice, read_cells, wib_dates
 from ingest.values import CellError, clean_text
-from ingest.vectorised import MONEY, TEXT, TIMESTAMP_WIB
+from ingest.vectorised import MONEY, TEXT
+from ingest.vectorised_times import TIMESTAMP_WIB
 
 REQUIRED = ["id_transaksi", "id_peserta", "tanggal_transaksi", "negara_pembeli", "mata_uang",
             "nilai", "status"]
