@@ -133,9 +133,8 @@ def changed_code(context: dg.AssetExecutionContext) -> set[str]:
     return {key.path[-1] for key in keys if last.get(key) != code_versions[key]}
 
 
-def missing_relations(con, project: DbtProject = dbt_project) -> list[str]:
+def missing_relations(con, manifest: dict) -> list[str]:
     """Models and seeds of the manifest with no table or view in the warehouse."""
-    manifest = json.loads(Path(project.manifest_path).read_text())
     wanted = {(node["schema"], node["alias"]) for node in manifest["nodes"].values()
               if node["resource_type"] in ("model", "seed")}
     present = set(con.execute("select table_schema, table_name from information_schema.tables").fetchall())
@@ -156,7 +155,8 @@ def umkm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, conf
     con = duckdb.connect(str(umkm.warehouse), read_only=True)
     try:
         change_set = run_change_set(context, con)
-        missing = missing_relations(con)
+        manifest = json.loads(Path(dbt_project.manifest_path).read_text())
+        missing = missing_relations(con, manifest)
     finally:
         con.close()
     code = changed_code(context)
@@ -173,7 +173,6 @@ def umkm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, conf
     os.environ["UMKM_WAREHOUSE_PATH"] = str(umkm.warehouse)
     # Unit tests check the SQL on fixed inputs: `make test` runs them (tests/test_dbt_marts_sql.py);
     # in production they would only repeat the same result (dbt's advice).
-    manifest = json.loads(Path(dbt_project.manifest_path).read_text())
     invocation = dbt.cli([*as_exclusion(args, manifest), "--exclude-resource-type", "unit_test"], context=context)
     try:
         yield from invocation.stream()

@@ -152,22 +152,21 @@ ORDER_MART_TARGETS = tuple(t for t in MART_TARGETS if t.table in ORDER_MARTS)
 OTHER_MART_TARGETS = tuple(t for t in MART_TARGETS if t.table not in ORDER_MARTS)
 
 
-@dg.multi_asset_check(
-    specs=check_specs(ORDER_MART_TARGETS, with_reads=False), name="mart_quality_checks", can_subset=True,
-    pool=WAREHOUSE_POOL,
-    description="GX suites on the order marts dbt just built (fct_orders: the orders from the change set's "
-                "paths); ERROR failures keep them from the serving copy.")
-def mart_quality_checks(context: dg.AssetCheckExecutionContext, umkm: UmkmSettings):
-    yield from run_checks(context, umkm, ORDER_MART_TARGETS, "marts")
+def mart_checks(name: str, targets, description: str) -> dg.AssetChecksDefinition:
+    @dg.multi_asset_check(specs=check_specs(targets, with_reads=False), name=name, can_subset=True,
+                          pool=WAREHOUSE_POOL, description=description)
+    def checks(context: dg.AssetCheckExecutionContext, umkm: UmkmSettings):
+        yield from run_checks(context, umkm, targets, "marts")
+    return checks
 
 
-@dg.multi_asset_check(
-    specs=check_specs(OTHER_MART_TARGETS, with_reads=False), name="dimension_quality_checks", can_subset=True,
-    pool=WAREHOUSE_POOL,
-    description="GX suites on the dims and the impact summary, when dbt rebuilt them; ERROR failures keep "
-                "the serving copy from being published.")
-def dimension_quality_checks(context: dg.AssetCheckExecutionContext, umkm: UmkmSettings):
-    yield from run_checks(context, umkm, OTHER_MART_TARGETS, "marts")
-
+mart_quality_checks = mart_checks(
+    "mart_quality_checks", ORDER_MART_TARGETS,
+    "GX suites on the order marts dbt just built (fct_orders: the orders from the change set's paths); "
+    "ERROR failures keep them from the serving copy.")
+dimension_quality_checks = mart_checks(
+    "dimension_quality_checks", OTHER_MART_TARGETS,
+    "GX suites on the dims and the impact summary, when dbt rebuilt them; ERROR failures keep the serving "
+    "copy from being published.")
 
 QUALITY_CHECKS = [raw_quality_checks, mart_quality_checks, dimension_quality_checks]
