@@ -84,7 +84,7 @@ class _Reference:
     fx: dict                        # (YYYY-MM, currency) -> idr per unit
 
     @classmethod
-    def load(cls) -> "_Reference":
+    def load(cls) -> _Reference:
         regions = pd.read_csv(SEEDS_DIR / "regions_jateng.csv", dtype=str)
         fx = pd.read_csv(SEEDS_DIR / "fx_rates_monthly.csv", dtype={"month": str, "currency": str})
         codes = regions["region_code"].astype(int).to_numpy()

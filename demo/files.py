@@ -75,7 +75,7 @@ class _XCol:
     kind: np.ndarray
 
     @classmethod
-    def text(cls, values) -> "_XCol":
+    def text(cls, values) -> _XCol:
         values = _arrow(values)
         return cls(values, np.where(_np(pc.equal(values, _EMPTY)), EMPTY, TEXT).astype(np.int8))
 

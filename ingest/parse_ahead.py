@@ -1,62 +1,31 @@
-"""Parsing landing files, ahead of the loader, on workers: pure bytes in, Arrow tables out.
+"""Parsing landing files ahead of the loader: pure bytes in, Arrow tables out.
 
 `ingest.raw_load` plans and writes the versions in order; while it writes one batch, the
-versions of the next are parsed here, on a thread for small loads and a process per core for
-large ones.
+versions of the next are parsed on capped worker processes (`ingest.isolation`).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from ingest.memory import release_memory
-from ingest.readers import QuarantineError
-from ingest.rows import ParseResult
-from ingest.sources import SOURCES
+from ingest.isolation import ParseLimits, ParseWorkers, Parsing
 
 if TYPE_CHECKING:
-    from ingest.raw_load import LedgerView, Version
-
-
-def parse_landing_file(source: str | None, data: bytes, path: str) -> ParseResult:
-    """Pick the parser for a path; files outside the source folders are refused."""
-    if source is None:
-        raise QuarantineError("not in a source folder (survey/, enrollment/, gofood/, shopee/, uvo/)")
-    spec = SOURCES[source]
-    if not path.lower().endswith(spec.extensions):
-        raise QuarantineError(f"{source}/ takes {', '.join(spec.extensions)} files")
-    return spec.parse(data, path)
+    from ingest.ledger_view import LedgerView
+    from ingest.raw_load import Version
 
 
 PARSE_AHEAD_FILES, PARSE_AHEAD_BYTES = 128, 32 << 20
-# Above this many bytes to load, files are parsed in worker processes, one per core, while the
-# main process writes: parsing is Python and Arrow work that a thread would share the GIL for.
-PROCESS_POOL_BYTES = 64 << 20
+# Above this many bytes to load, files are parsed on a worker per core while the main process
+# writes; below it one worker is enough.
+POOL_PER_CORE_BYTES = 64 << 20
 
 
-def parse_on_worker(source: str | None, data: bytes, path: str) -> ParseResult:
-    """`parse_landing_file`, then the heap it grew for a large file goes back to the system (a
-    30 MB survey export takes about a gigabyte to parse; a worker would keep that for its life)."""
-    try:
-        return parse_landing_file(source, data, path)
-    finally:
-        if len(data) > RELEASE_AFTER_BYTES:
-            release_memory()
-
-
-RELEASE_AFTER_BYTES = 8 << 20
-
-
-def parse_pool(total_bytes: int) -> Executor:
-    """The executor that parses ahead: a thread for small loads, a process per core for large ones."""
-    workers = os.cpu_count() or 1
-    if total_bytes < PROCESS_POOL_BYTES or workers < 2:
-        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse-ahead")
-    # spawn, not fork: the parent holds a DuckDB connection and threads (Dagster's among them)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+def parse_workers(total_bytes: int, limits: ParseLimits) -> ParseWorkers:
+    """The capped parse workers for a load of this many bytes: one per core for a large load."""
+    cores = os.cpu_count() or 1
+    return ParseWorkers(1 if total_bytes < POOL_PER_CORE_BYTES else cores, limits)
 
 
 class ParseAhead:
@@ -70,10 +39,10 @@ class ParseAhead:
     and is enough to keep the workers busy through the write of a batch.
     """
 
-    def __init__(self, pool: Executor, depth: int, max_bytes: int, ledger: LedgerView, batch: list[Version],
+    def __init__(self, workers: ParseWorkers, depth: int, max_bytes: int, ledger: LedgerView, batch: list[Version],
                  force: bool):
-        self.pool, self.depth, self.max_bytes, self.batch = pool, depth, max_bytes, batch
-        self.futures: dict[int, tuple[Future, int]] = {}   # index in the batch -> (parse, bytes parsed)
+        self.workers, self.depth, self.max_bytes, self.batch = workers, depth, max_bytes, batch
+        self.futures: dict[int, tuple[Parsing, int]] = {}   # index in the batch -> (parse, bytes parsed)
         seen: set[str] = set()
         self.wanted = []
         for index, version in enumerate(batch):
@@ -85,10 +54,10 @@ class ParseAhead:
         self.next = 0
         self._submit()
 
-    def take(self, index: int) -> Future | None:
-        future, _ = self.futures.pop(index, (None, 0))
+    def take(self, index: int) -> Parsing | None:
+        parsing, _ = self.futures.pop(index, (None, 0))
         self._submit()
-        return future
+        return parsing
 
     def _submit(self) -> None:
         ahead = sum(size for _, size in self.futures.values())
@@ -99,6 +68,6 @@ class ParseAhead:
                 return
             self.next += 1
             if version is not None:
-                future = self.pool.submit(parse_on_worker, version.file.source, version.data, version.file.path)
-                self.futures[index] = (future, len(version.data))
+                parsing = self.workers.submit(version.file.source, version.data, version.file.path)
+                self.futures[index] = (parsing, len(version.data))
                 ahead += len(version.data)

@@ -13,8 +13,7 @@ raw table and one commit per batch, and the next batch is parsed on workers whil
 
 from __future__ import annotations
 
-from concurrent.futures import Future
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -23,10 +22,12 @@ import pyarrow as pa
 
 from ingest.memory import LOADER_DUCKDB_CONFIG
 from ingest.identifiers import umkm_keys
-from ingest.landing import (SPECIAL_PROBLEM, SYMLINK_PROBLEM, LandingFile, read_landing_bytes, sha256_of,
-                            unreadable_sha)
+from ingest.isolation import ParseLimits, ParseWorkers, Parsing
+from ingest.ledger_view import LedgerView
+from ingest.landing import (SPECIAL_PROBLEM, SYMLINK_PROBLEM, VANISHED_PROBLEM, LandingFile, read_landing_bytes,
+                            sha256_of, unreadable_sha)
 from ingest.raw_schema import SOURCE_TABLES, create_raw_schema
-from ingest.parse_ahead import PARSE_AHEAD_BYTES, PARSE_AHEAD_FILES, ParseAhead, parse_landing_file, parse_pool
+from ingest.parse_ahead import PARSE_AHEAD_BYTES, PARSE_AHEAD_FILES, ParseAhead, parse_workers
 from ingest.readers import QuarantineError
 from ingest.rows import ParseResult
 from ingest.sources import SOURCES
@@ -59,19 +60,6 @@ def arrow_schema(table: str) -> pa.Schema:
     return pa.schema(list(columns.items()))
 
 
-def load_file(con: duckdb.DuckDBPyConnection, landing_dir: Path, landing_file: LandingFile,
-              salt: str, force: bool = False) -> LoadOutcome:
-    """Load one landing file version in one transaction.
-
-    `force` reloads a version that is already current (a re-run asked for from the UI):
-    its rows are replaced by the same rows, so the result is the same.
-    """
-    version = read_version(landing_dir, landing_file)
-    plan = plan_version(LedgerView.read(con, [version]), version, salt, force)
-    write_plans(con, [plan])
-    return plan.outcome
-
-
 @dataclass(frozen=True)
 class Version:
     """A landing file as read for loading: its bytes (None when it is never read) and sha256."""
@@ -85,59 +73,12 @@ def read_version(landing_dir: Path, landing_file: LandingFile) -> Version:
     if landing_file.problem is None:
         try:
             data = read_landing_bytes(landing_dir, landing_file.path)
+        except FileNotFoundError:   # deleted or moved away since the listing
+            landing_file = replace(landing_file, problem=VANISHED_PROBLEM)
         except OSError:   # swapped for a link or a pipe since the listing: record it, never read it
             landing_file = replace(landing_file, problem=SYMLINK_PROBLEM if _is_link(landing_dir, landing_file.path)
                                    else SPECIAL_PROBLEM)
     return Version(landing_file, data, sha256_of(data) if data is not None else unreadable_sha(landing_file))
-
-
-@dataclass
-class LedgerView:
-    """What the ledger says about the versions being loaded, kept current as they are planned
-    (the loader is the only writer while it holds the warehouse).
-
-    `extend` reads what the table holds about more versions, in one query; what this load has
-    planned (`record`) wins over the table, which may not have it yet (parse-ahead plans a
-    batch before the previous one is written)."""
-
-    current: dict[str, tuple[str, datetime]] = field(default_factory=dict)   # path -> live (sha256, first_seen)
-    rows: set[tuple[str, str]] = field(default_factory=set)   # (path, sha256) ledger rows, whatever their status
-    loaded: dict[str, list[str]] = field(default_factory=dict)   # sha256 -> paths where these bytes are loaded
-    recorded: set[str] = field(default_factory=set)           # paths planned by this load
-
-    @classmethod
-    def read(cls, con: duckdb.DuckDBPyConnection, versions: list[Version]) -> "LedgerView":
-        return cls().extend(con, versions)
-
-    def extend(self, con: duckdb.DuckDBPyConnection, versions: list[Version]) -> "LedgerView":
-        found = con.execute(
-            "select landing_path, sha256, status, first_seen from raw.landing_files "
-            "where landing_path in (select unnest(?::varchar[])) "
-            "or (status = 'loaded' and sha256 in (select unnest(?::varchar[]))) order by first_seen",
-            [sorted({v.file.path for v in versions}), sorted({v.sha256 for v in versions})]).fetchall()
-        for path, sha, status, first_seen in found:
-            self.rows.add((path, sha))
-            if path in self.recorded:
-                continue
-            if status != "superseded":
-                self.current[path] = (sha, first_seen)
-            if status == "loaded" and path not in self.loaded.get(sha, ()):
-                self.loaded.setdefault(sha, []).append(path)
-        return self
-
-    def twin(self, sha: str, path: str) -> str | None:
-        """Another path whose version with these bytes is loaded."""
-        return next((other for other in self.loaded.get(sha, ()) if other != path), None)
-
-    def record(self, path: str, sha: str, status: str, now: datetime) -> None:
-        old = self.current.get(path)
-        if old is not None and path in self.loaded.get(old[0], ()):
-            self.loaded[old[0]].remove(path)      # superseded (or replaced by itself)
-        self.current[path] = (sha, now)
-        self.rows.add((path, sha))
-        self.recorded.add(path)
-        if status == "loaded":
-            self.loaded.setdefault(sha, []).append(path)
 
 
 @dataclass(frozen=True)
@@ -150,11 +91,12 @@ class Plan:
     ledger_row: tuple = ()
 
 
-def plan_version(ledger: LedgerView, version: Version, salt: str, force: bool = False,
-                 parsed: Future | None = None) -> Plan:
+def plan_version(ledger: LedgerView, version: Version, salt: str, workers: ParseWorkers, force: bool = False,
+                 parsed: Parsing | None = None) -> Plan:
     """Decide what one version becomes (`ledger` must cover it, and is updated as if it were written).
 
-    `parsed` is the version's parse started ahead (`ParseAhead`), if any.
+    `parsed` is the version's parse started ahead (`ParseAhead`), if any; else it is parsed on
+    `workers` now. Never in this process: the file is untrusted.
     """
     landing_file, data, sha = version.file, version.data, version.sha256
     path, source = landing_file.path, landing_file.source
@@ -170,22 +112,28 @@ def plan_version(ledger: LedgerView, version: Version, salt: str, force: bool = 
         status, reason = "duplicate", f"same bytes as {twin}, already loaded"
     else:
         try:
-            result = parsed.result() if parsed is not None else parse_landing_file(source, data, path)
+            result = (parsed or workers.submit(source, data, path)).result()
             status = "loaded"
             reason = "; ".join(result.notes) or None
         except QuarantineError as error:
             status, reason = "quarantined", str(error)
 
     now = utc_now()
-    landed_at = _utc(landing_file.mtime)
-    counts = (result.rows_read, result.rows_loaded, result.rows_rejected) if result else (0, 0, 0)
+    # the landing order; a clock ahead (or past year 9999) would put this version after every later one
+    landed_at = min(_utc_or_none(landing_file.mtime) or now, now)
     rows = rejects = None
     if result is not None:
-        rows = _incoming_rows(SOURCES[source].table, result, path, sha, landed_at, now, salt)
-        if result.rows_rejected:
-            rejects = result.reject_table
-            rejects = rejects.add_column(0, "landing_path", pa.repeat(pa.scalar(path), rejects.num_rows)) \
-                .add_column(1, "sha256", pa.repeat(pa.scalar(sha), rejects.num_rows))
+        try:
+            rows = _incoming_rows(SOURCES[source].table, result, path, sha, landed_at, now, salt)
+        except (pa.ArrowException, KeyError) as error:   # a parser bug: this file's, not the run's
+            result, status = None, "quarantined"
+            reason = f"the parsed rows do not fit raw.{SOURCES[source].table} ({type(error).__name__}): a bug to report"
+    counts = (result.rows_read, result.rows_loaded, result.rows_rejected) if result else (0, 0, 0)
+    reason = "; ".join(filter(None, (reason, landing_file.clock_note))) or None
+    if result is not None and result.rows_rejected:
+        rejects = result.reject_table
+        rejects = rejects.add_column(0, "landing_path", pa.repeat(pa.scalar(path), rejects.num_rows)) \
+            .add_column(1, "sha256", pa.repeat(pa.scalar(sha), rejects.num_rows))
     plan = Plan(LoadOutcome(path, source, sha, status, reason, *counts, replaced=current),
                 rewrites_record=(path, sha) in ledger.rows, rows=rows, rejects=rejects,
                 ledger_row=(path, sha, source or "unknown", status, reason, *counts, landing_file.size,
@@ -273,55 +221,74 @@ def connect_warehouse(warehouse_path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def pending_files(con: duckdb.DuckDBPyConnection, landing_dir: Path, settle_seconds: float = 0.0
-                  ) -> list[LandingFile]:
-    """Settled landing files whose bytes may differ from the version the ledger holds.
+def pending_files(con: duckdb.DuckDBPyConnection, landing_dir: Path, settle_seconds: float = 0.0,
+                  settled_versions: dict[str, set[str]] | None = None, wait: bool = True) -> list[LandingFile]:
+    """Settled landing files whose bytes may differ from the version the ledger holds, oldest first.
 
     A file whose size and mtime match its ledger version is not even read, so a run with
-    nothing new costs one directory listing and one ledger query. A path the ledger has never
-    seen is pending without being hashed here (the load hashes what it reads); only a known
-    path with a new size or mtime is hashed, to tell a copy of the same bytes from a new version.
+    nothing new costs one directory listing and one ledger query, and never waits. A path the
+    ledger has never seen is pending without being hashed here (the load hashes what it reads);
+    only a known path with a new size or mtime is hashed, to tell a copy of the same bytes from a
+    new version.
+
+    Settled means unchanged, not old: the other files are watched until their size and times have
+    stayed the same for `settle_seconds` (one wait for all of them: `ingest.landing.settle`); one
+    still changing is left for the next run. No file's clock is compared with ours, so a file
+    stamped in 2100 waits no longer than any other. A version in `settled_versions` ({path: sha256
+    prefixes}: those the landing sensor registered, having watched them settle) is hashed and not
+    waited for again. `wait=False` returns the candidates without waiting, recorded as seen: a
+    later `settle` in this process waits only for what is left (`umkm run` checks, then loads).
     """
-    from ingest.landing import scan_landing, sha256_of_file
+    from ingest.landing import scan_landing, settle, sha256_of_file, watch
 
     known = {path: (sha, size, landed) for path, sha, size, landed in con.execute(
         "select landing_path, sha256, size_bytes, file_landed_at from raw.landing_files "
         "where status <> 'superseded'").fetchall()}
-    pending = []
-    for landing_file in scan_landing(landing_dir, settle_seconds, include_unreadable=True):
+    settled_versions = settled_versions or {}
+    ready, candidates = [], []
+    for landing_file in scan_landing(landing_dir, include_unreadable=True):
         version = known.get(landing_file.path)
-        if version is None:
-            pending.append(landing_file)
+        if version is not None and version[1] == landing_file.size and version[2] == _utc_or_none(landing_file.mtime):
             continue
-        if version[1] == landing_file.size and version[2] == _utc(landing_file.mtime):
+        seen = settled_versions.get(landing_file.path, ())
+        if version is None and not seen:
+            candidates.append(landing_file)
             continue
         try:
             sha = (unreadable_sha(landing_file) if landing_file.problem
                    else sha256_of_file(landing_file.absolute(landing_dir)))
         except (FileNotFoundError, NotADirectoryError):
             continue  # moved away since the listing: nothing to load, nothing lost
-        if version[0] != sha:
-            pending.append(landing_file)
-    return pending
+        if version is not None and version[0] == sha:
+            continue
+        (ready if any(sha.startswith(prefix) for prefix in seen) else candidates).append(landing_file)
+    if wait:
+        candidates = settle(landing_dir, candidates, settle_seconds)
+    elif settle_seconds > 0:
+        watch(landing_dir, [f for f in candidates if f.problem is None])
+    return sorted(ready + candidates, key=lambda f: (f.mtime, f.path))
 
 
 def load_files(warehouse_path: Path, landing_dir: Path, paths: list[str], salt: str,
-                force: bool = False, on_outcome=None) -> list[LoadOutcome]:
+               force: bool = False, on_outcome=None, limits: ParseLimits | None = None) -> list[LoadOutcome]:
     """Load the given landing paths in order, a batch of files per transaction.
 
     A batch is up to BATCH_FILES files and BATCH_BYTES (or one larger file): the ledger is asked
     once per batch, its rows go in one insert per raw table, and it commits whole or not at all,
     so a crash never leaves part of a file. While a batch is written the workers already parse
     the next one (at 2.5 M orders the writes had taken a third of the load, with the workers
-    idle). `on_outcome` hears of each file once its batch is in.
+    idle). Files are parsed on capped worker processes (`ingest.isolation`): one that crashes or
+    hits `limits` is quarantined and the rest load. `on_outcome` hears of each file once its batch is in.
     """
     from ingest.landing import stat_landing_file
 
     landing_files = [f for f in (stat_landing_file(landing_dir, path) for path in paths)
                      if f is not None]   # a file gone since it was listed: nothing to load, nothing lost
     outcomes = []
+    if not landing_files:
+        return outcomes
     con = connect_warehouse(warehouse_path)
-    pool = parse_pool(sum(f.size for f in landing_files))
+    workers = parse_workers(sum(f.size for f in landing_files), limits or ParseLimits())
     ledger = LedgerView()
 
     def write(plans: list[Plan]) -> None:
@@ -335,15 +302,15 @@ def load_files(warehouse_path: Path, landing_dir: Path, paths: list[str], salt: 
         planned: list[Plan] = []
         for batch in _batches(landing_dir, landing_files):
             ledger.extend(con, batch)
-            ahead = ParseAhead(pool, PARSE_AHEAD_FILES, PARSE_AHEAD_BYTES, ledger, batch, force)
+            ahead = ParseAhead(workers, PARSE_AHEAD_FILES, PARSE_AHEAD_BYTES, ledger, batch, force)
             write(planned)        # the previous batch, while the workers parse this one
             planned = []
             for index in range(len(batch)):
                 version, batch[index] = batch[index], None   # free the bytes once planned
-                planned.append(plan_version(ledger, version, salt, force=force, parsed=ahead.take(index)))
+                planned.append(plan_version(ledger, version, salt, workers, force=force, parsed=ahead.take(index)))
         write(planned)
     finally:
-        pool.shutdown(cancel_futures=True)
+        workers.shutdown()
         con.close()  # dbt runs in another process and needs the single writer lock
     return outcomes
 
@@ -366,13 +333,16 @@ BATCH_FILES, BATCH_BYTES = 256, 64 << 20
 
 def load_new_files(warehouse_path: Path, landing_dir: Path, salt: str, settle_seconds: float = 0.0,
                    on_outcome=None) -> list[LoadOutcome]:
-    """Load every settled landing file whose version is new, oldest first."""
+    """Load every settled landing file whose version is new, oldest first (`pending_files`)."""
+    from ingest.landing import settle
+
     con = connect_warehouse(warehouse_path)
     try:
-        paths = [landing_file.path for landing_file in pending_files(con, landing_dir, settle_seconds)]
+        pending = pending_files(con, landing_dir, settle_seconds, wait=False)
     finally:
-        con.close()
-    return load_files(warehouse_path, landing_dir, paths, salt, on_outcome=on_outcome)
+        con.close()   # not held while the files settle
+    settled = sorted(settle(landing_dir, pending, settle_seconds), key=lambda f: (f.mtime, f.path))
+    return load_files(warehouse_path, landing_dir, [f.path for f in settled], salt, on_outcome=on_outcome)
 
 
 def _is_link(landing_dir: Path, path: str) -> bool:
@@ -386,3 +356,11 @@ def _is_link(landing_dir: Path, path: str) -> bool:
 
 def _utc(epoch_seconds: float) -> datetime:
     return datetime.fromtimestamp(epoch_seconds, timezone.utc).replace(tzinfo=None)
+
+
+def _utc_or_none(epoch_seconds: float) -> datetime | None:
+    """None for an mtime past the year 9999 (a share's clock can say so)."""
+    try:
+        return _utc(epoch_seconds)
+    except (OverflowError, OSError, ValueError):
+        return None

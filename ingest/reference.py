@@ -49,7 +49,7 @@ class Reference:
         if code_text is not None:
             digits = code_text.replace(".", "").replace(" ", "")
             if digits not in self.region_codes:
-                raise CellError("unknown_region", f"kode_kabkota {code_text}")
+                raise CellError("unknown_region", rule="kode_kabkota is not a BPS code of Jawa Tengah")
             return digits
         name_text = clean_text(name)
         if name_text is None:
@@ -58,13 +58,13 @@ class Reference:
         if region_type is not None:
             found = self.regions_by_name.get((region_type, base))
             if found is None:
-                raise CellError("unknown_region", name_text)
+                raise CellError("unknown_region", rule="not a Kabupaten or Kota of Jawa Tengah")
             return found
         candidates = self.regions_by_base.get(base, ())
         if len(candidates) > 1:
-            raise CellError("ambiguous_region", f"'{name_text}' is both a Kabupaten and a Kota")
+            raise CellError("ambiguous_region", rule="the name is both a Kabupaten and a Kota: say which")
         if not candidates:
-            raise CellError("unknown_region", name_text)
+            raise CellError("unknown_region", rule="not a Kabupaten or Kota of Jawa Tengah")
         return candidates[0]
 
     def sector_code(self, label) -> str:
@@ -73,7 +73,7 @@ class Reference:
             raise CellError("missing_sector")
         code = self.sector_codes.get(text.lower())
         if code is None:
-            raise CellError("unknown_sector", text)
+            raise CellError("unknown_sector", rule="not a sector of the sectors seed")
         return code
 
     def constraint_code(self, label) -> str | None:
@@ -82,7 +82,7 @@ class Reference:
             return None
         code = self.constraint_codes.get(text.lower())
         if code is None:
-            raise CellError("unknown_constraint", text)
+            raise CellError("unknown_constraint", rule="not a constraint of the constraints seed")
         return code
 
 

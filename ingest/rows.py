@@ -11,19 +11,27 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingest.readers import QuarantineError, Table, as_objects, header_key
+from ingest.readers import INVALID_MARK, QuarantineError, Table, as_objects, header_key, release_freed
 from ingest.vectorised import TEXT, ColumnParser, parse_column
 
 REJECT_SCHEMA = pa.schema([("row_number", pa.int32()), ("reason_code", pa.string()), ("reason", pa.string()),
                            ("row_text", pa.string())])
 REJECT_COLUMNS = REJECT_SCHEMA.names
+# A rejected row keeps its whole text (as JSON of its cells) while a file's rejects hold less than
+# WHOLE_TEXT_CHARS of them; each later one keeps a short text: its first cells, each cut. A file of
+# two million rejects (one ID repeated) then costs under a hundred bytes a reject, not a kilobyte.
+WHOLE_TEXT_CHARS = 4 << 20
+SHORT_COLUMNS = 6
+SHORT_CELL_CHARS = 16
+SHORT_CHUNK = 1 << 18   # rows whose short texts are built at a time
+PREPARE_TOGETHER_CELLS = 1 << 20   # `prepare` parses columns in one pass up to this many cells
 
 
 @dataclass
@@ -102,13 +110,17 @@ class RowBuilder:
         self.table = table
         self.columns = columns
         size = len(table)
-        self.failed = np.zeros(size, dtype=bool)
-        self.error_code = np.full(size, None, dtype=object)
-        self.error_reason = np.full(size, None, dtype=object)
+        # Each row's first problem, as an index into `_problems` (-1: none): four bytes a row,
+        # and one (code, reason) object per distinct problem, not per rejected row.
+        self.problem = np.full(size, -1, dtype=np.int32)
+        self._problems: dict[tuple[str, str], int] = {}
         self._flagged_headers: set[str] = set()
         self._prepared: dict[tuple[str, object], tuple[pa.Array, np.ndarray, list]] = {}
+        self._invalid_cells: dict[str, int] = {}   # contract column -> cells refused (parser) or flagged (reader)
+        self._empty_required: list[str] = []
         for row, (code, reason) in table.row_flags.items():   # the reader's findings come first
             self._fail_one(row, code, reason)
+        self._read_whole = ~self.failed   # rows whose cells are as the file has them
 
     def __len__(self) -> int:
         return len(self.table)
@@ -124,7 +136,9 @@ class RowBuilder:
             return np.full(len(self), None, dtype=object)
         if header not in self._flagged_headers:   # cells whose value the file does not hold
             self._flagged_headers.add(header)
-            for row, (code, reason) in self.table.cell_flags.get(header, {}).items():
+            flags = self.table.cell_flags.get(header, {})
+            self._invalid_cells[name] = self._invalid_cells.get(name, 0) + len(flags)
+            for row, (code, reason) in flags.items():
                 self._fail_one(row, code, f"column '{name}': {reason}")
         return self.table.columns[header]
 
@@ -136,6 +150,8 @@ class RowBuilder:
         if not names:
             return
         size = len(self)
+        if size * len(names) > PREPARE_TOGETHER_CELLS:
+            return   # a large file gains nothing, and one pass would hold a copy of all the columns
         columns = [self.table.columns[self.columns[name]] for name in names]
         values, bad_rows, errors = parse_column(parser, pa.concat_arrays(columns)
                                                 if all(isinstance(c, pa.Array) for c in columns)
@@ -158,23 +174,36 @@ class RowBuilder:
             values, bad_rows, errors = _parse_rest(parser, cells, *known)
         else:
             values, bad_rows, errors = parse_column(parser, cells) if prepared is None else prepared
-        for row, error in zip(bad_rows, errors):
-            detail = f" ({_shorten(error.detail, 120)})" if error.detail else ""
-            self._fail_one(row, error.code, f"column '{name}': {error.code.replace('_', ' ')}{detail}")
+        self._invalid_cells[name] = self._invalid_cells.get(name, 0) + len(bad_rows)
+        problems: dict[int, int] = {}   # one per distinct error: a column repeats its bad values
+        for error in errors:
+            if id(error) not in problems:
+                detail = f" ({_shorten(error.detail, 120)})" if error.detail else ""
+                problems[id(error)] = self._problem(error.code,
+                                                    f"column '{name}': {error.code.replace('_', ' ')}{detail}")
+        self._fail_many(np.asarray(bad_rows, dtype=np.int64),
+                        np.fromiter((problems[id(error)] for error in errors), dtype=np.int32, count=len(errors)))
         return values
 
     def text(self, name: str) -> pa.Array:
         return self.convert(name, TEXT)
 
     def require(self, name: str, values: pa.Array, code: str = "missing_value") -> None:
-        """Rows where `values` is null are rejected: the contract needs this column."""
-        self.reject(_is_null(values), code, f"column '{name}' is empty")
+        """Rows where `values` is null are rejected: the contract needs this column. A column that
+        is blank on every row the reader read whole (no cell refused or flagged: all empty) makes
+        `result` quarantine the file: its header is not on its columns, or the export lost them."""
+        null = _is_null(values)
+        if (name in self.columns and not self._invalid_cells.get(name) and self._read_whole.any()
+                and null[self._read_whole].all()):
+            self._empty_required.append(name)
+        self.reject(null, code, f"column '{name}' is empty")
 
     def reject_duplicates(self, label: str, *keys: pa.Array) -> None:
         """Reject rows whose key repeats an earlier accepted row of this file (`duplicate_id`).
 
         The file's first row with a key is kept; the later ones would be counted twice or
         silently override it. Rows already rejected, or with an empty key, take no part.
+        Set-wise: a file of millions of one key costs a few arrays, not a Python object a row.
         """
         keys = [key if isinstance(key, pa.Array) else pa.array(key) for key in keys]
         present = np.logical_and.reduce([~_is_null(key) for key in keys])
@@ -191,43 +220,131 @@ class RowBuilder:
         _, first_index, inverse = np.unique(codes, return_index=True, return_inverse=True)
         first_position = positions[first_index[inverse.reshape(-1)]]
         later = positions != first_position
-        for position, first in zip(positions[later], first_position[later]):
-            self._fail_one(position, "duplicate_id",
-                           f"{label} repeats row {self.table.row_numbers[first]} of this file")
+        firsts, which = np.unique(first_position[later], return_inverse=True)
+        problems = np.array([self._problem("duplicate_id", f"{label} repeats row {number} of this file")
+                             for number in self.table.row_numbers[firsts]], dtype=np.int32)
+        self._fail_many(positions[later], problems[which.reshape(-1)])
+
+    @property
+    def failed(self) -> np.ndarray:
+        return self.problem >= 0
+
+    @property
+    def error_code(self) -> np.ndarray:
+        """Each row's reason code, None for a row that loads."""
+        return np.array([None, *(code for code, _ in self._problems)], dtype=object)[self.problem + 1]
 
     def reject(self, mask: np.ndarray, code: str, reason: str) -> None:
         fresh = np.asarray(mask, dtype=bool) & ~self.failed   # the first problem of a row is its reason
-        self.failed |= fresh
-        self.error_code[fresh] = code
-        self.error_reason[fresh] = reason
+        if fresh.any():
+            self.problem[fresh] = self._problem(code, reason)
+
+    def _problem(self, code: str, reason: str) -> int:
+        return self._problems.setdefault((code, reason), len(self._problems))
 
     def _fail_one(self, row: int, code: str, reason: str) -> None:
-        if not self.failed[row]:
-            self.failed[row] = True
-            self.error_code[row] = code
-            self.error_reason[row] = reason
+        if self.problem[row] < 0:
+            self.problem[row] = self._problem(code, reason)
+
+    def _fail_many(self, rows: np.ndarray, problems: np.ndarray) -> None:
+        """`_fail_one` for many rows at once, each with its problem's index."""
+        fresh = self.problem[rows] < 0
+        self.problem[rows[fresh]] = problems[fresh]
 
     def result(self, columns: dict[str, pa.Array | np.ndarray]) -> ParseResult:
         """Split into loaded rows (typed `columns`) and rejected rows (original cells)."""
+        if self._empty_required:
+            names = ", ".join(f"'{name}'" for name in dict.fromkeys(self._empty_required))
+            raise QuarantineError(f"required column(s) {names} empty on every row: the export lost their "
+                                  "values, or its header is not on its columns")
         arrays = {"row_number": pa.array(self.table.row_numbers, pa.int32())}
         arrays |= {name: values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values)
                    for name, values in columns.items()}
         rows = pa.table(arrays)
-        if not self.failed.any():
-            return ParseResult(rows, REJECT_SCHEMA.empty_table(), len(self), list(self.table.notes))
-        rows = rows.filter(pa.array(~self.failed))
-        bad_positions = np.flatnonzero(self.failed)
-        original = {header: column.take(pa.array(bad_positions)).to_pylist() if isinstance(column, pa.Array)
-                    else column[bad_positions] for header, column in self.table.columns.items()}
+        notes = list(self.table.notes)
+        failed = self.failed
+        if not failed.any():
+            return ParseResult(rows, REJECT_SCHEMA.empty_table(), len(self), notes)
+        rows = rows.filter(pa.array(~failed))
+        release_freed(len(self))   # what the column parsers freed, before the rejects are built
+        bad_positions = np.flatnonzero(failed)
+        problems = pa.array(self.problem[bad_positions])
+        texts = _whole_texts(self.table, bad_positions)
+        if len(texts) < len(bad_positions):
+            notes.append(f"row text shortened for {len(bad_positions) - len(texts)} rejected row(s): the file's "
+                         f"rejects passed {WHOLE_TEXT_CHARS >> 20} M characters of row text")
+        rest = bad_positions[len(texts):]   # short texts, a chunk at a time: no transient copy of them all
+        row_text = pa.chunked_array([_strings(texts), *(_short_texts(self.table, rest[start:start + SHORT_CHUNK])
+                                                        for start in range(0, len(rest), SHORT_CHUNK))], pa.string())
+        if pc.any(pc.match_substring(row_text, INVALID_MARK)).as_py():
+            row_text = pc.replace_substring(row_text, INVALID_MARK, "\ufffd")   # shown as Unicode shows bad bytes
         rejects = pa.table([
             pa.array(self.table.row_numbers[bad_positions], pa.int32()),
-            pa.array(self.error_code[bad_positions], pa.string()),
-            pa.array(self.error_reason[bad_positions], pa.string()),
-            pa.array([self.table.row_texts.get(int(p)) or
-                      _row_json({header: cells[i] for header, cells in original.items()})
-                      for i, p in enumerate(bad_positions)], pa.string()),
+            pa.array([code for code, _ in self._problems], pa.string()).take(problems),
+            pa.array([reason for _, reason in self._problems], pa.string()).take(problems),
+            row_text,
         ], schema=REJECT_SCHEMA)
-        return ParseResult(rows, rejects, len(self), list(self.table.notes))
+        return ParseResult(rows, rejects, len(self), notes)
+
+
+def _whole_texts(table: Table, positions: np.ndarray) -> list[str]:
+    """The rows' texts as JSON of their cells (or as the reader kept them), while they fit in
+    WHOLE_TEXT_CHARS; a few thousand rows' cells at a time."""
+    texts: list[str] = []
+    used = 0
+    for start in range(0, len(positions), 4096):
+        chunk = positions[start:start + 4096]
+        cells = {header: _objects_at(column, chunk) for header, column in table.columns.items()}
+        for i, position in enumerate(chunk.tolist()):
+            text = table.row_texts.get(position) or _row_json({header: values[i] for header, values in cells.items()})
+            used += len(text)
+            if used > WHOLE_TEXT_CHARS:
+                return texts
+            texts.append(text)
+    return texts
+
+
+def _short_texts(table: Table, positions: np.ndarray) -> pa.Array:
+    """`["cell", "cell", …]`: the rows' first SHORT_COLUMNS cells, each cut to SHORT_CELL_CHARS,
+    built in Arrow (one join, no Python object per row). Control characters become spaces: a
+    short text is a glimpse, the file version keeps the row."""
+    if not len(positions):
+        return pa.array([], pa.string())
+    parts: list = ["["]
+    for index, column in enumerate(list(table.columns.values())[:SHORT_COLUMNS]):
+        cells = column.take(pa.array(positions)) if isinstance(column, pa.Array) else _objects_at(column, positions)
+        cells = pc.utf8_slice_codeunits(_strings(cells), 0, SHORT_CELL_CHARS)
+        data = np.frombuffer(cells.buffers()[2] or b"", dtype=np.uint8)   # escapes only when needed
+        if (data == ord("\\")).any():
+            cells = pc.replace_substring(cells, "\\", "\\\\")
+        if (data == ord('"')).any():
+            cells = pc.replace_substring(cells, '"', '\\"')
+        if (data < 0x20).any():
+            cells = pc.replace_substring_regex(cells, r"[\x00-\x1f]", " ")
+        if cells.null_count:
+            cells = pc.binary_join_element_wise('"', cells, '"', "").fill_null("null")
+            parts += [", " if index else "", cells]
+        else:
+            parts += [', "' if index else '"', cells, '"']
+    parts.append("]" if len(table.columns) <= SHORT_COLUMNS else ', "…"]')
+    return pc.binary_join_element_wise(*parts, "")
+
+
+def _objects_at(column: pa.Array | np.ndarray, rows: np.ndarray) -> list | np.ndarray:
+    return column.take(pa.array(rows)).to_pylist() if isinstance(column, pa.Array) else column[rows]
+
+
+def _strings(values) -> pa.Array:
+    """Python values as Arrow strings (None stays null); a lone surrogate (from a JSON escape)
+    is no UTF-8, and is written as U+FFFD."""
+    if isinstance(values, pa.Array):
+        return values
+    values = [None if value is None else value if isinstance(value, str) else str(value) for value in values]
+    try:
+        return pa.array(values, pa.string())
+    except (pa.ArrowException, UnicodeError):
+        return pa.array([None if value is None else value.encode("utf-8", "replace").decode("utf-8")
+                         for value in values], pa.string())
 
 
 def _parse_rest(parser: ColumnParser | Callable, cells: pa.Array | np.ndarray, known: pa.Array,

@@ -15,6 +15,7 @@ Two things keep the fast paths cheap on the columns of an export:
 - the values of a column have few shapes: written with '9' for every digit, a GoBiz time is
   `9999-99-99T99:99:99.999Z`. The regexes run on the distinct shapes only, and each shape says
   where its fields are, so a shape's cells are read with a few NumPy operations on their bytes.
+Money lives in `ingest.vectorised_money`, dates and times in `ingest.vectorised_times`.
 DuckDB SQL was measured for this typing (the same rules as CASE expressions, one query per
 file): 5 ms against Arrow's 1 ms for the amounts of one GoBiz report, and 3x slower on 300,000
 amounts; a query costs about 1 ms before it reads a row. So the typing stays here.
@@ -23,17 +24,15 @@ amounts; a query costs about 1 ms before it reads a row. So the typing stays her
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingest.values import (EMPTY_MARKERS, CellError, clean_text, parse_count, parse_money, parse_nib, parse_nik)
+from ingest.values import EMPTY_MARKERS, CellError, clean_text, parse_count, parse_nib, parse_nik
 
-DECIMAL = pa.decimal128(18, 2)
 # Exactly the characters str.strip() removes, so Arrow's trim agrees with the cell parsers.
 PY_SPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
 _MARKERS = pa.array(sorted(EMPTY_MARKERS))
@@ -119,7 +118,7 @@ def _parse_distinct(parser: ColumnParser, cells: pa.Array | np.ndarray) -> tuple
         encoded = cells.dictionary_encode(null_encoding="encode")
         codes, uniques = encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
     else:
-        codes, uniques = pd.factorize(cells, use_na_sentinel=False)
+        codes, uniques = _factorize(cells)
     parsed, failed = [], {}
     for index, value in enumerate(uniques):
         try:
@@ -128,12 +127,30 @@ def _parse_distinct(parser: ColumnParser, cells: pa.Array | np.ndarray) -> tuple
             parsed.append(None)
             failed[index] = error
     values = pa.array(parsed, type=parser.type)
-    if len(uniques) != len(cells) or len(cells) == 0:
+    if len(uniques) != len(cells) or len(cells) == 0 or not np.array_equal(codes, np.arange(len(cells))):
         values = values.take(pa.array(codes))
     if not failed:
         return values, _NO_ROWS, []
     bad = np.flatnonzero(np.isin(codes, np.fromiter(failed, dtype=np.int64)))
     return values, bad, [failed[code] for code in codes[bad]]
+
+
+def _factorize(cells: np.ndarray) -> tuple[np.ndarray, list]:
+    """pd.factorize, but the values pandas takes for one "missing" value stay apart: None is an
+    empty cell, while a NaN (float or Decimal, from xlsx or JSON) is a number a parser rejects."""
+    codes, uniques = pd.factorize(cells, use_na_sentinel=False)
+    missing = np.flatnonzero(pd.isna(uniques))
+    if not len(missing):
+        return codes, list(uniques)
+    uniques, rows = list(uniques), np.flatnonzero(codes == missing[0])
+    uniques[missing[0]] = None                # pandas shows the group as NaN, though it holds the Nones
+    nan = rows[~np.equal(cells[rows], None)]
+    types = np.fromiter(map(type, cells[nan]), dtype=object, count=len(nan))
+    for kind in dict.fromkeys(types.tolist()):   # one code per type: any float NaN parses as another
+        of_kind = nan[types == kind]
+        codes[of_kind] = len(uniques)
+        uniques.append(cells[of_kind[0]])
+    return codes, uniques
 
 
 def _string_cells(cells: np.ndarray) -> tuple[np.ndarray, pa.Array | None]:
@@ -346,72 +363,11 @@ NIK = ColumnParser(parse_nik, pa.string(), _fast_digits(16))
 NIB = ColumnParser(parse_nib, pa.string(), _fast_digits(13))
 
 
-# ---------------------------------------------------------------- numbers
-
-_GROUPED = r"[0-9]{1,3}(?:\.[0-9]{3})+"     # 15.000.000 (and 169.000: three digits after one dot)
-_COMMA_GROUPED = r"[0-9]{1,3}(?:,[0-9]{3})+"
-_MONEY_SHAPE = (
-    r"^(?:(?:[Rr][Pp]\.?|[Ii][Dd][Rr]) *)?"                          # Rp, Rp., IDR
-    rf"(?:{_GROUPED}|{_COMMA_GROUPED}|[0-9]+"                         # whole rupiah
-    rf"|(?:{_COMMA_GROUPED}|[0-9]+)\.[0-9]{{1,2}}"                   # 1,250,000.50
-    rf"|(?:{_GROUPED}|[0-9]+),[0-9]{{1,2}})"                          # 2.273,67
-    r"(?:,-|\.-)?$")                                                  # Rp 15.000,-
-
-
-def _fast_money(strings: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """parse_money for plain amounts: digits with Indonesian or English separators, an
-    optional Rp/IDR prefix and ',-' suffix. Units, signs and spaces inside go to the cell parser.
-
-    Read one shape at a time (`_shape_groups`): `Rp 99.999` says where its digits are and what
-    each is worth, so the amounts of all its cells are a weighted sum of their digits."""
-    data, starts, groups = _shape_groups(strings, _MONEY_SHAPE, _money_weights)
-    cents = np.zeros(len(strings), dtype=np.int64)
-    matched = np.zeros(len(strings), dtype=bool)
-    for rows, weights in groups:
-        cells = _Cells(data, starts[rows], len(weights))
-        cents[rows] = sum(cells.digit(position) * int(weight) for position, weight in enumerate(weights) if weight)
-        matched[rows] = True
-    empty = _empty_where(strings, ~matched)
-    return decimals_from_cents(cents, ~empty), matched | empty
-
-
-@lru_cache(maxsize=4096)
-def _money_weights(shape: str) -> np.ndarray | None:
-    """Cents per unit of each byte of an amount of this shape (0 for all but its digits); None
-    when it has more than 16 whole digits (decimal(18,2) holds less than 1e16)."""
-    number = shape.lstrip("RrPpIiDd. ")   # the prefix, then digits and separators
-    size = len(number) - 2 if number.endswith("-") else len(number)   # without ',-'
-    # Decimals: a separator 2 or 3 characters from the end; a thousands group has 3 digits.
-    decimals = 2 if size >= 3 and number[size - 3] in ".," else 1 if size >= 2 and number[size - 2] in ".," else 0
-    digits = [len(shape) - len(number) + i for i, char in enumerate(number) if char == "9"]
-    if len(digits) - decimals > 16:
-        return None
-    weights = np.zeros(len(shape), dtype=np.int64)
-    weights[digits[::-1]] = 10 ** (np.arange(len(digits), dtype=np.int64) + 2 - decimals)
-    return weights
-
+# ---------------------------------------------------------------- counts
 
 def _cast_int(digits: pa.Array, rows: np.ndarray) -> np.ndarray:
     """Digit strings of `rows` as int64 (0 elsewhere)."""
     return pc.cast(pc.if_else(pa.array(rows), digits, "0"), pa.int64()).to_numpy(zero_copy_only=False)
-
-
-def decimals_from_cents(cents: np.ndarray, valid: np.ndarray) -> pa.Array:
-    """decimal(18,2) from int64 cents: its 128-bit little-endian two's complement, as is."""
-    words = np.empty((len(cents), 2), dtype=np.int64)
-    words[:, 0] = cents
-    words[:, 1] = cents >> 63
-    validity = None if valid.all() else pa.array(valid).buffers()[1]
-    return pa.Array.from_buffers(DECIMAL, len(cents), [validity, pa.py_buffer(words)])
-
-
-def cents_of(amounts: pa.Array) -> np.ndarray:
-    """int64 cents of a decimal(18,2) array (its low 64 bits; 0 where null)."""
-    words = np.frombuffer(amounts.buffers()[1], dtype=np.int64)[2 * amounts.offset:][:2 * len(amounts)]
-    return np.where(amounts.is_null().to_numpy(zero_copy_only=False), 0, words[0::2])
-
-
-MONEY = ColumnParser(parse_money, DECIMAL, _fast_money)
 
 
 def _fast_count(strings: pa.Array) -> tuple[pa.Array, np.ndarray]:
@@ -422,3 +378,11 @@ def _fast_count(strings: pa.Array) -> tuple[pa.Array, np.ndarray]:
 
 
 COUNT = ColumnParser(parse_count, pa.int64(), _fast_count)
+
+
+def __getattr__(name: str):
+    """The money column parser lives in `ingest.vectorised_money` (imported late: it builds on this module)."""
+    if name in ("MONEY", "DECIMAL", "cents_of", "decimals_from_cents"):
+        from ingest import vectorised_money
+        return getattr(vectorised_money, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

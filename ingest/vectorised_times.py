@@ -52,6 +52,15 @@ def _layout(layouts: tuple[re.Pattern, ...], shape: str) -> re.Match | None:
     return next((match for match in (layout.fullmatch(shape) for layout in layouts) if match), None)
 
 
+def _layout_of(layouts: tuple[re.Pattern, ...], shape: str) -> re.Match | None:
+    """`_layout`, for shapes of a real time's length: a longer one (a fraction of thousands of
+    digits) goes to the cell parser, and does not take the cache's memory."""
+    return None if len(shape) > _LONGEST_SHAPE else _layout(layouts, shape)
+
+
+_LONGEST_SHAPE = 40   # 2021-09-05T14:03:04.123456+07:00 is 32
+
+
 def _either(*layouts: re.Pattern) -> str:
     """One RE2 regex matching what any of the layouts matches (group names dropped: RE2 wants them unique)."""
     return "^(?:" + "|".join(re.sub(r"\?P<\w+>", "", layout.pattern) for layout in layouts) + ")$"
@@ -82,7 +91,7 @@ def _local_moment(cells: _Cells, match: re.Match) -> tuple[np.ndarray, np.ndarra
 
 def _fast_timestamps(strings: pa.Array, naive_offset_minutes: int) -> tuple[pa.Array, np.ndarray]:
     """parse_timestamp_utc for ISO times (with or without a zone) and dd/mm/yyyy [HH:MM[:SS]]."""
-    data, starts, groups = _shape_groups(strings, _TIMESTAMP_SHAPES, partial(_layout, _TIMESTAMP_LAYOUTS))
+    data, starts, groups = _shape_groups(strings, _TIMESTAMP_SHAPES, partial(_layout_of, _TIMESTAMP_LAYOUTS))
     utc_us = np.zeros(len(strings), dtype=np.int64)
     decided = np.zeros(len(strings), dtype=bool)
     for rows, match in groups:
@@ -119,7 +128,7 @@ def timestamps_utc(naive_zone: timezone = WIB) -> ColumnParser:
 
 def _fast_dates(strings: pa.Array, us_order: bool) -> tuple[pa.Array, np.ndarray]:
     """parse_date for yyyy-mm-dd and dd/mm/yyyy (only mm/dd/yyyy, when us_order)."""
-    data, starts, groups = _shape_groups(strings, _DATE_SHAPES[us_order], partial(_layout, _DATE_LAYOUTS[us_order]))
+    data, starts, groups = _shape_groups(strings, _DATE_SHAPES[us_order], partial(_layout_of, _DATE_LAYOUTS[us_order]))
     days = np.zeros(len(strings), dtype=np.int64)
     decided = np.zeros(len(strings), dtype=bool)
     for rows, match in groups:

@@ -1,12 +1,13 @@
-"""`umkm run` and `umkm demo` (marts-contract section 1)."""
+"""`umkm run`, `umkm status`, `umkm demo` and `umkm docs` (marts-contract section 1)."""
 
 from __future__ import annotations
 
 import argparse
 import os
-from contextlib import contextmanager
 import sys
 import time
+import uuid
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -20,7 +21,11 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="umkm", description="UMKM impact and turnover pipeline")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="load new landing files, build the marts, publish the serving copy")
+    run = commands.add_parser("run", help="load new landing files, build the marts, publish the serving copy")
+    run.add_argument("--quiet", action="store_true", help="print only the summary and errors (no progress)")
+    status = commands.add_parser("status", help="what needs a look: the last run, the landing zone, the marts "
+                                                "(exit 1 when something does)")
+    status.add_argument("--json", action="store_true", help="the same as one JSON object")
     demo = commands.add_parser("demo", help="write a realistic demo landing zone")
     demo.add_argument("--scale", type=int, default=1, help="size multiplier (1 = a small demo)")
     demo.add_argument("--seed", type=int, default=42, help="random seed; same seed, same files")
@@ -35,7 +40,11 @@ def main(argv: list[str] | None = None) -> int:
         return run_demo(args.scale, args.seed, args.new_day, args.shopee_csv)
     if args.command == "docs":
         return run_docs()
-    return run_pipeline()
+    if args.command == "status":
+        from orchestration.status import run_status
+
+        return run_status(dagster_home(), as_json=args.json)
+    return run_pipeline(quiet=args.quiet)
 
 
 def run_demo(scale: int, seed: int, new_day: bool = False, shopee_csv: bool = False) -> int:
@@ -56,42 +65,53 @@ def run_demo(scale: int, seed: int, new_day: bool = False, shopee_csv: bool = Fa
     return 0
 
 
-def use_project_dagster_home() -> None:
+def dagster_home() -> Path:
     """Runs of `umkm run` land in the same instance `dagster dev` shows (see README)."""
-    os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster_home"))
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    return Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home")
 
 
-def run_pipeline() -> int:
+def use_project_dagster_home() -> None:
+    os.environ["DAGSTER_HOME"] = str(dagster_home())
+    dagster_home().mkdir(parents=True, exist_ok=True)
+
+
+def run_pipeline(quiet: bool = False) -> int:
     """One synchronous pass of the `full_refresh` job, the one the nightly schedule runs; with
-    nothing to do (`orchestration.quiet_run`), it says so and prints the summary without it."""
+    nothing to do (`orchestration.quiet_run`), it says so and prints the summary without it.
+    `quiet`: the summary and errors only, no notes or progress."""
     use_project_dagster_home()
     from orchestration.quiet_run import work_to_do
 
     settings = Settings.from_env()
+    say = (lambda *_: None) if quiet else print
     if settings.salt_is_demo:
-        print("note: UMKM_HASH_SALT is not set; using the demo salt (set it in production, see README)")
+        say("note: UMKM_HASH_SALT is not set; using the demo salt (set it in production, see README)")
     started_at = datetime.now(timezone.utc).replace(tzinfo=None)
     started = time.perf_counter()
     if work_to_do(settings) is None:
-        print(f"umkm run: nothing new in {settings.landing_dir}, no model changed: the marts are current "
-              f"(checked in {time.perf_counter() - started:.1f}s)")
+        say(f"umkm run: nothing new in {settings.landing_dir}, no model changed: the marts are current "
+            f"(checked in {time.perf_counter() - started:.1f}s)")
         print_program_summary(settings)
         return 0
 
     import dagster as dg
 
     from orchestration.definitions import build_definitions
+    from orchestration.progress import reporter_for
     from orchestration.recovery import release_dead_runs
 
     log_path = settings.warehouse_path.parent / "logs" / f"umkm-run-{started_at:%Y%m%dT%H%M%S}.log"
-    print(f"umkm run: loading {settings.landing_dir} (full log: {log_path})")
+    say(f"umkm run: loading {settings.landing_dir} (full log: {log_path})")
     job = build_definitions().resolve_job_def("full_refresh")
     instance = dg.DagsterInstance.get()
     for run_id in release_dead_runs(instance):   # a killed run would hold the warehouse pool forever
-        print(f"note: run {run_id} was killed before it finished; released its hold on the warehouse")
-    with output_to(log_path):  # Dagster's and dbt's step-by-step logs go to the file
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        say(f"note: run {run_id} was killed before it finished; released its hold on the warehouse")
+    run_id = str(uuid.uuid4())
+    with progress_stream() as shown:
+        reporter = reporter_for(shown, quiet)
+        instance.add_event_listener(run_id, reporter.on_event)
+        with reporter, output_to(log_path):  # Dagster's and dbt's step-by-step logs go to the file
+            result = job.execute_in_process(instance=instance, raise_on_error=False, run_id=run_id)
     elapsed = time.perf_counter() - started
 
     print_landing_report(settings, started_at)
@@ -135,6 +155,21 @@ def run_docs() -> int:
     build_dbt_docs(docs_dir, DBT_EXECUTABLE, DBT_PROJECT_DIR)
     print(f"\ndocs written: {docs_dir / 'index.html'} (Data Docs: {docs_dir / 'gx'}, dbt docs: {docs_dir / 'dbt'})")
     return 0
+
+
+@contextmanager
+def progress_stream():
+    """Where the progress goes: this process's stdout as it is now (a terminal, a pipe), kept
+    while `output_to` sends the process's own stdout to the log file. A stdout that is no file
+    (pytest's capsys) is written to as it is."""
+    sys.stdout.flush()
+    try:
+        fd = os.dup(sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):   # io.UnsupportedOperation is both of the last two
+        yield sys.stdout
+        return
+    with os.fdopen(fd, "w", buffering=1) as stream:
+        yield stream
 
 
 @contextmanager

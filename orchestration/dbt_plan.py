@@ -63,6 +63,18 @@ def as_exclusion(args: list[str], manifest: Mapping) -> list[str]:
     return rest + (["--exclude", " ".join(excluded)] if excluded else [])
 
 
+def planned_models(args: list[str] | None, manifest: Mapping) -> int:
+    """How many models, seeds and snapshots a build takes (the `umkm run` progress counter)."""
+    if args is None:
+        return 0
+    nodes = manifest["nodes"]
+    if "--select" in args:
+        selected = _descendants(manifest, _roots(manifest, args[args.index("--select") + 1].split()))
+    else:
+        selected = set(nodes)
+    return sum(1 for uid in selected if uid in nodes and nodes[uid]["resource_type"] in ("model", "seed", "snapshot"))
+
+
 def _roots(manifest: Mapping, selectors: list[str]) -> set[str]:
     roots = set()
     for selector in selectors:

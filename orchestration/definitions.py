@@ -2,11 +2,13 @@
 
 import dagster as dg
 
+from ingest.settings import Settings
 from orchestration.assets.dbt import dbt_cli_resource, umkm_dbt_models
 from orchestration.assets.ingest import landing_reconciliation, raw_files
+from orchestration.assets.postgres import PostgresServing, postgres_marts
 from orchestration.assets.quality import QUALITY_CHECKS
 from orchestration.assets.serving import serving_marts
-from orchestration.freshness import FRESHNESS_CHECKS
+from orchestration.freshness import FRESHNESS_CHECKS, with_freshness_policies
 from orchestration.jobs import (freshness_job, freshness_schedule, full_refresh_job, load_landing_file_job,
                                 nightly_schedule, refresh_marts_job)
 from orchestration.resources import UmkmSettings
@@ -17,13 +19,16 @@ ALL_CHECKS = [*FRESHNESS_CHECKS, *QUALITY_CHECKS]
 
 
 def build_resources() -> dict:
-    return {"umkm": UmkmSettings.from_env(), "dbt": dbt_cli_resource()}
+    postgres = PostgresServing.from_settings(Settings.from_env())
+    return {"umkm": UmkmSettings.from_env(), "dbt": dbt_cli_resource(), **({"postgres": postgres} if postgres else {})}
 
 
 def build_definitions() -> dg.Definitions:
-    """Built from the environment of the moment (`umkm run` and tests build their own)."""
+    """Built from the environment of the moment (`umkm run` and tests build their own). The
+    PostgreSQL publication is a step only where UMKM_POSTGRES_URL is set."""
+    postgres = [postgres_marts] if Settings.from_env().postgres_url else []
     return dg.Definitions(
-        assets=ALL_ASSETS,
+        assets=with_freshness_policies([*ALL_ASSETS, *postgres]),
         asset_checks=ALL_CHECKS,
         jobs=[load_landing_file_job, refresh_marts_job, full_refresh_job, freshness_job],
         schedules=[nightly_schedule, freshness_schedule],

@@ -1,34 +1,53 @@
 """Freshness: partner feeds that stopped delivering, and marts older than the newest raw load.
 
-Both read the file ledger (when files landed) rather than Dagster's materialization times:
-a feed is stale when no new file *landed*, whatever ran since.
+Two views, side by side in the UI:
+- the checks below read the file ledger (when files landed) rather than Dagster's
+  materialization times: a feed is stale when no new file *landed*, whatever ran since;
+- Dagster's own freshness status (`FreshnessPolicy.time_window`, evaluated by the daemon of
+  `dagster dev`): the partner feeds' raw tables and the marts every build refreshes should have
+  materialized within UMKM_FEED_STALE_DAYS days (WARN after half of it).
 """
 
-from datetime import datetime, timezone
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
 
 import dagster as dg
 import duckdb
+from dagster_dbt import get_asset_key_for_model
 
 from ingest.settings import Settings
+from orchestration.assets.dbt import umkm_dbt_models
 from orchestration.assets.ingest import SOURCE_KEYS
-from orchestration.assets.serving import serving_marts
+from orchestration.assets.postgres import postgres_marts
+from orchestration.assets.serving import MARTS, serving_marts
 from orchestration.automation import WAREHOUSE_POOL
 from orchestration.resources import UmkmSettings
-
-PARTNER_FEEDS = ("gofood", "shopee", "uvo")
+from orchestration.status import PARTNER_FEEDS, feed_age_days, is_stale, newest_file_per_source
 
 
 def stale_days() -> float:
     return Settings.from_env().feed_stale_days
 
 
-def newest_file_per_source(warehouse) -> dict[str, datetime]:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return dict(con.execute("select source, max(first_seen) from raw.landing_files "
-                                "where status = 'loaded' group by source").fetchall())
-    finally:
-        con.close()
+def freshness_policy() -> dg.FreshnessPolicy:
+    """Materialized within UMKM_FEED_STALE_DAYS days; WARN after half of that (Dagster's minimum: 1 min)."""
+    fail = max(timedelta(days=stale_days()), timedelta(minutes=2))
+    return dg.FreshnessPolicy.time_window(fail_window=fail, warn_window=max(fail / 2, timedelta(minutes=1)))
+
+
+def fresh_keys() -> set[dg.AssetKey]:
+    """The partner feeds' raw tables, the marts every build refreshes (the serving copy's deps, not
+    the survey's or the dims, which change rarely), and their publications."""
+    return ({SOURCE_KEYS[feed] for feed in PARTNER_FEEDS}
+            | {get_asset_key_for_model([umkm_dbt_models], name) for name in MARTS}
+            | {serving_marts.key, postgres_marts.key})
+
+
+def with_freshness_policies(assets: Sequence) -> list:
+    """The assets, those of `fresh_keys` with Dagster's own freshness policy."""
+    policy, keys = freshness_policy(), fresh_keys()
+    return dg.map_asset_specs(
+        lambda spec: spec.replace_attributes(freshness_policy=policy) if spec.key in keys else spec, assets)
 
 
 @dg.multi_asset_check(
@@ -38,14 +57,18 @@ def newest_file_per_source(warehouse) -> dict[str, datetime]:
     pool=WAREHOUSE_POOL,
 )
 def partner_feeds_fresh(umkm: UmkmSettings):
-    newest = newest_file_per_source(umkm.warehouse)
+    con = duckdb.connect(str(umkm.warehouse), read_only=True)
+    try:
+        newest = newest_file_per_source(con)
+    finally:
+        con.close()
     now, limit = datetime.now(timezone.utc).replace(tzinfo=None), stale_days()
     for feed in PARTNER_FEEDS:
         landed = newest.get(feed)
-        age_days = None if landed is None else (now - landed).total_seconds() / 86400
+        age_days = feed_age_days(landed, now)
         yield dg.AssetCheckResult(
             asset_key=SOURCE_KEYS[feed], check_name="feed_is_fresh",
-            passed=age_days is not None and age_days <= limit, severity=dg.AssetCheckSeverity.WARN,
+            passed=not is_stale(age_days, limit), severity=dg.AssetCheckSeverity.WARN,
             metadata={"newest_file_first_seen": str(landed), "stale_after_days": limit,
                       "age_days": round(age_days, 2) if age_days is not None else -1})
 

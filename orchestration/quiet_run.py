@@ -45,7 +45,9 @@ def work_to_do(settings: Settings) -> str | None:
         return "no warehouse or serving copy yet"
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
-        if pending_files(con, settings.landing_dir, settings.settle_seconds):
+        # no wait: a file still being written is work; the run waits for it (for what is left of
+        # the settle time: this process has seen it now, `ingest.landing.watch`)
+        if pending_files(con, settings.landing_dir, settings.settle_seconds, wait=False):
             return "new or changed landing files"
         if not read_change_set(con).empty:
             return "file versions not yet published"

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from ingest.isolation import ParseLimits
 from ingest.settings import Settings
 
 
@@ -16,13 +17,20 @@ class UmkmSettings(dg.ConfigurableResource):
     serving_dir: str
     hash_salt: str
     settle_seconds: float = 5.0
+    parse_memory_mb: int = 3072
+    parse_seconds: float = 300.0
 
     @classmethod
     def from_env(cls) -> "UmkmSettings":
         settings = Settings.from_env()
         return cls(landing_dir=str(settings.landing_dir), warehouse_path=str(settings.warehouse_path),
                    serving_dir=str(settings.serving_dir), hash_salt=settings.hash_salt,
-                   settle_seconds=settings.settle_seconds)
+                   settle_seconds=settings.settle_seconds, parse_memory_mb=settings.parse_memory_mb,
+                   parse_seconds=settings.parse_seconds)
+
+    @property
+    def parse_limits(self) -> ParseLimits:
+        return ParseLimits(self.parse_memory_mb, self.parse_seconds)
 
     @property
     def landing(self) -> Path:
@@ -35,3 +43,17 @@ class UmkmSettings(dg.ConfigurableResource):
     @property
     def serving(self) -> Path:
         return Path(self.serving_dir)
+
+
+def versions_seen_settled(instance: dg.DagsterInstance) -> dict[str, set[str]]:
+    """{landing path: sha256 prefixes} of the file versions registered as `landing_files` partitions,
+    for `pending_files(settled_versions=...)`. The landing sensor registers a version only once it
+    has watched it stay unchanged for the settle time, so the run it starts loads it at once."""
+    from orchestration.partitions import landing_files
+
+    versions: dict[str, set[str]] = {}
+    for key in instance.get_dynamic_partitions(landing_files.name):
+        path, _, sha = key.rpartition("@")
+        if path and sha:
+            versions.setdefault(path, set()).add(sha)
+    return versions

@@ -1,26 +1,35 @@
 """Sensors: files in (one run loads, checks, builds and publishes what landed), failures out (alerts)."""
 
+import time
+
 import dagster as dg
 
-from ingest.landing import ArrivalCursor, arrivals_since, scan_landing, sha256_of_file
+from ingest.landing import ArrivalCursor, arrivals_since, scan_landing, settle_arrivals, sha256_of_file
 from orchestration.alerts import send_alert
 from orchestration.jobs import full_refresh_job, load_landing_file_job, refresh_marts_job
 from orchestration.partitions import landing_files, partition_key, path_of, run_key_of
 from orchestration.resources import UmkmSettings
 
-MAX_FILES_PER_TICK = 2000  # the rest wait one tick; hashing is the only per-file work here
+MAX_FILES_PER_TICK = 2000  # watched or hashed; the rest wait a tick; hashing is the only per-file work here
 
 
 @dg.sensor(job=full_refresh_job, minimum_interval_seconds=5, default_status=dg.DefaultSensorStatus.RUNNING,
-           description="Lists the landing zone (stat only); when settled file versions it has not seen "
-                       "landed, registers each as a landing_files partition and requests one run that "
-                       "loads them, checks, builds what they change and publishes (run_key = the versions).")
+           description="Lists the landing zone (stat only); when file versions it has not seen landed and "
+                       "stayed unchanged for UMKM_SETTLE_SECONDS across its ticks, registers each as a "
+                       "landing_files partition and requests one run that loads them, checks, builds what "
+                       "they change and publishes (run_key = the versions).")
 def landing_file_sensor(context: dg.SensorEvaluationContext, umkm: UmkmSettings) -> dg.SensorResult:
-    files = scan_landing(umkm.landing, umkm.settle_seconds)
-    arrivals, cursor = arrivals_since(files, ArrivalCursor.from_json(context.cursor), MAX_FILES_PER_TICK)
+    # Settled means unchanged, not old: a new file is watched (in the cursor) from the tick that
+    # first lists it, and handed out on the first tick UMKM_SETTLE_SECONDS later that finds its size
+    # and times unchanged; no tick sleeps. Its registered partition tells the run it has settled.
+    now = time.time()
+    files = scan_landing(umkm.landing, now=now)
     known = set(context.instance.get_dynamic_partitions(landing_files.name))
+    arrivals, cursor = arrivals_since(files, ArrivalCursor.from_json(context.cursor), MAX_FILES_PER_TICK,
+                                      now=now, registered={path_of(key) for key in known})
+    settled, cursor = settle_arrivals(files, arrivals, cursor, umkm.settle_seconds, now=now)
     new_keys = []
-    for landing_file in arrivals:
+    for landing_file in settled:
         try:
             sha = sha256_of_file(landing_file.absolute(umkm.landing))
         except FileNotFoundError:

@@ -13,7 +13,7 @@ A rule lives once: the same CSV files are dbt's reference tables (the dbt tests 
 from __future__ import annotations
 
 import csv
-from functools import lru_cache
+from functools import cache
 
 from ingest.reference import SEEDS_DIR
 from quality.rules import sql_list
@@ -24,7 +24,7 @@ def read_seed(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _allowed_rows() -> tuple[tuple[str, str, str], ...]:
     return tuple((row["domain"], row["value"], row["counted"]) for row in read_seed("allowed_values"))
 

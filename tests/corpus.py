@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -289,6 +290,50 @@ def _files() -> list[tuple[Case, object]]:
         (Case("catatan/notes.csv", "a file outside the source folders", "quarantined", "source folder"),
          b"a,b\n1,2\n"),
     ]
+
+
+def hostile_cases() -> list[tuple[Case, bytes]]:
+    """The files of issue 16 that each took a whole run down (tests/hostile_*.py build them).
+
+    Kept out of the corpus run that the reference scripts replay (benchmarks, not hardened):
+    tests/test_hostile_zone.py runs `umkm run` over them beside the good files."""
+    from tests import hostile_text, hostile_values, hostile_xlsx
+
+    def built(path: str, what: str, builder, status: str, reason: str = "", **expected) -> tuple[Case, bytes]:
+        data, info = _build(builder)
+        info = {**info, **expected}
+        return Case(path, what, status, reason, rejects=info.get("rejects", {}), loaded=info.get("loaded")), data
+
+    return [
+        built("shopee/9001/Order.all.20210801_20210831.xlsx", "xlsx with a cell at XFD1048576",
+              hostile_xlsx.make_last_cell_xlsx, "quarantined", "XFD1048576"),
+        built("shopee/9002/Order.all.20210801_20210831.xlsx", "xlsx whose sheet inflates to 2 GB",
+              hostile_xlsx.make_xlsx_bomb, "quarantined", "XLSX_MAX_MEMBER_BYTES"),
+        built("uvo/huge_digits.json", "amounts of thousands of digits", hostile_values.make_huge_digits_json, "loaded"),
+        built("uvo/surrogate.json", "lone surrogate escapes", hostile_values.make_lone_surrogate_json, "loaded",
+              "lone UTF-16 surrogate"),
+        built("uvo/underflow.json", "amounts that underflow to 0 (1e-400)", hostile_values.make_underflow_json,
+              "loaded"),
+        built("enrollment/shifted.csv", "columns shifted by one: a NIK in program_id",
+              hostile_values.make_shifted_enrollment, "loaded"),
+        built("gofood/pasted.csv", "two exports pasted, a second BOM and header, one stray byte",
+              hostile_text.make_pasted_exports_csv, "loaded", "not UTF-8", rejects={"invalid_encoding": 1}, loaded=5),
+        built("gofood/empty_required.csv", "required columns empty on every row",
+              hostile_text.make_empty_required_gobiz, "quarantined", "empty on every row"),
+    ]
+
+
+_BUILT: dict = {}
+
+
+def _build(builder) -> tuple[bytes, dict]:
+    """A builder's file as bytes, with what it says of it (built once: `_files` runs often)."""
+    if builder not in _BUILT:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "file"
+            info = builder(path)
+            _BUILT[builder] = (path.read_bytes(), info if isinstance(info, dict) else {})
+    return _BUILT[builder]
 
 
 def cases() -> list[Case]:

@@ -43,14 +43,14 @@ class Run:
     stdout: str = ""
     stderr: str = ""
 
-    def wait(self, timeout: float = 900) -> "Run":
+    def wait(self, timeout: float = 900) -> Run:
         if self.returncode is None:
             self.returncode = self.process.wait(timeout=timeout)
             self.stdout = (self.root / "stdout.txt").read_text(errors="replace")
             self.stderr = (self.root / "stderr.txt").read_text(errors="replace")
         return self
 
-    def check(self) -> "Run":
+    def check(self) -> Run:
         self.wait()
         assert self.returncode == 0, self.stdout[-3000:] + self.stderr[-3000:]
         return self

@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from ingest.landing import scan_landing, source_of
-from ingest.raw_load import parse_landing_file
+from ingest.isolation import parse_landing_file
 from ingest.raw_schema import SOURCE_TABLES
 from ingest.readers import QuarantineError
 from ingest.sources import SOURCES
@@ -27,13 +27,22 @@ from tests.shared_runs import shared_runs
 from tests.test_pipeline_e2e import BUYER, NIK_A, NIK_B, NIK_C, NIK_D, NIK_E, OWNER_NAMES, PHONES, fx
 
 PARSE_CASES = [c for c in corpus.cases() if corpus.corpus_bytes(c) is not None]
+HOSTILE = corpus.hostile_cases()   # issue 16's files: parsed here too
 
 
 # ---------------------------------------------------------------- parser level (fast, per file)
 
 @pytest.mark.parametrize("case", PARSE_CASES, ids=[c.path for c in PARSE_CASES])
 def test_corpus_file_parses_to_its_expected_outcome(case):
-    data = corpus.corpus_bytes(case)
+    check_parse(case, corpus.corpus_bytes(case))
+
+
+@pytest.mark.parametrize("case, data", HOSTILE, ids=[c.path for c, _ in HOSTILE])
+def test_hostile_file_parses_to_its_expected_outcome(case, data):
+    check_parse(case, data)
+
+
+def check_parse(case: corpus.Case, data: bytes) -> None:
     try:
         result = parse_landing_file(source_of(case.path), data, case.path)
     except QuarantineError as error:

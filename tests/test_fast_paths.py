@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
+from decimal import Decimal
 
 import numpy as np
 import pyarrow as pa
@@ -22,7 +23,8 @@ from hypothesis import strategies as st
 
 from ingest import vectorised
 from ingest.values import CellError
-from ingest.vectorised import COUNT, MONEY, NIB, NIK, TEXT, ColumnParser, cents_of, parse_column
+from ingest.vectorised import COUNT, NIB, NIK, TEXT, ColumnParser, parse_column
+from ingest.vectorised_money import MONEY, cents_of
 from ingest.vectorised_times import DATE, DATE_US, TIMESTAMP_UTC, TIMESTAMP_WIB
 
 # FAST_PATH_EXAMPLES=5000 for a long run; the default keeps the suite quick.
@@ -111,8 +113,30 @@ def money_texts():
                           st.none(), st.sampled_from(["", "-", "null", "N/A", " nan ", "'", "0"])), max_size=30))
 @example(["Rp 15.000.000", "15,000.00", "1,250,000.50", "2.273,67", "169.000", "1,25", "12.5.-", "Rp 15.000,-",
           "9999999999999999", "10000000000000000", "00000000000000000012", "1.000.000.50", "1,250,50", "1.5 juta"])
+@example(["1e-400", "4.9e-324", "1e400", "inf", "-Infinity", "NaN", "9" * 300, "-0", "(0)", "0-", "Rp 0,-", "0,00",
+          "9.999.999.999.999.999,99", "9.999.999.999.999.999,995", "99999999999999999", "0,000001 rb", 5e-324,
+          float("nan"), -0.0, 0.004, 1e16])
 def test_money_column_agrees_with_parse_money(values):
     assert_agrees(MONEY, values)
+
+
+def json_numbers():
+    """JSON numbers as the JSON reader gives them: exact Decimals of any exponent, NaN and the infinities."""
+    return st.one_of(st.decimals(allow_nan=True).filter(lambda d: not d.is_snan()),
+                     st.builds(lambda mantissa, exponent: Decimal(f"{mantissa}E{exponent}"),
+                               st.integers(-10**20, 10**20), st.integers(-500, 500)),
+                     st.sampled_from([Decimal("1e-400"), Decimal("-0"), Decimal("0.005"), Decimal("NaN"),
+                                      Decimal("-Infinity"), Decimal("9" * 5000)]))
+
+
+@settings(SETTINGS, max_examples=max(SETTINGS.max_examples // 3, 1))   # its strings are the money test's
+@given(st.lists(st.one_of(json_numbers(), money_texts(), st.none()), max_size=30))
+@example([Decimal("NaN"), None, float("nan"), None, Decimal("NaN"), "1e-400"])   # pandas takes all three for one
+@example([float("nan"), None])
+def test_columns_of_json_numbers_agree_with_the_cell_parsers(values):
+    """A JSON column (Decimals, strings, None): per distinct value, NaN kept apart from None."""
+    for parser in (MONEY, COUNT, TEXT):
+        assert_agrees(parser, values)
 
 
 def test_cents_round_trip():

@@ -209,3 +209,70 @@ def test_nik_is_sixteen_ascii_digits_or_an_error(text):
 @given(n=st.integers(min_value=0, max_value=10**9))
 def test_counts_round_trip(n):
     assert parse_count(str(n)) == n and parse_count(grouped(n, ".")) == n and parse_count(float(n)) == n
+
+
+# ---------------------------------------------------------------- hostile numbers (issue 16)
+
+def number_cells():
+    """Number cells as the readers give them: xlsx floats (NaN, infinities, subnormals), JSON Decimals
+    of any exponent (NaN and infinities too: JSON's non-standard constants), ints of any size."""
+    return st.one_of(st.floats(), st.floats(max_value=1e-300, min_value=-1e-300),
+                     st.decimals(allow_nan=True).filter(lambda d: not d.is_snan()),
+                     st.builds(lambda mantissa, exponent: Decimal(f"{mantissa}E{exponent}"),   # as JSON writes
+                               st.integers(-10**20, 10**20), st.integers(-10**9, 10**9)),
+                     st.integers(min_value=-10**40, max_value=10**40), st.integers().map(lambda n: n * 10**4400))
+
+
+@SETTINGS
+@given(cell=number_cells())
+@example(cell=Decimal("1e-400"))
+@example(cell=5e-324)
+@example(cell=Decimal("9999999999999999.995"))
+@example(cell=Decimal("-0"))
+@example(cell=float("nan"))
+def test_a_number_loads_as_what_decimal_18_2_holds_or_is_a_row_error(cell):
+    """Never an exception but a row error; a loaded amount fits decimal(18,2) (Arrow takes it), is
+    0.00 only for a zero, and never carries a minus sign."""
+    import pyarrow as pa
+
+    try:
+        amount = parse_money(cell)
+    except CellError as error:
+        assert error.code in ("invalid_amount", "negative_amount")
+        assert error.code == "invalid_amount" or cell < 0
+    else:
+        assert pa.array([amount], pa.decimal128(18, 2)).to_pylist() == [amount]
+        assert (amount == 0) == (cell == 0) and not amount.is_signed()
+        assert abs(amount - Decimal(str(cell) if isinstance(cell, float) else cell)) <= Decimal("0.005")
+
+
+json_numbers = st.from_regex(r"\A-?(0|[1-9][0-9]{0,30})(\.[0-9]{1,30})?([eE][+-]?[0-9]{1,4})?\Z") | st.sampled_from(
+    ["NaN", "Infinity", "-Infinity", "1e-400", "4.9e-324", "1e400", "-0", "9" * 5000, "0." + "0" * 5000 + "1"])
+
+
+@SETTINGS
+@given(number=json_numbers)
+def test_a_uvo_json_amount_is_a_row_or_a_row_error(number):
+    """Any JSON number, as `nilai` of a UVO record: the file parses; the row loads its exact value
+    rounded to cents, or is rejected as an invalid or negative amount."""
+    from ingest.sources import uvo
+
+    record = ('{"id_transaksi": "T1", "id_peserta": "UVO-1", "tanggal_transaksi": "2021-05-03 10:00", '
+              '"negara_pembeli": "SG", "mata_uang": "SGD", "status": "lunas", "nilai": ' + number + "}")
+    result = uvo.parse(f"[{record}]".encode(), "uvo/expo.json")
+    assert result.rows_read == 1
+    if result.rows_loaded:
+        assert result.rows.amount.iloc[0] == parse_money(Decimal(number))
+    else:
+        assert result.rejects.reason_code.iloc[0] in ("invalid_amount", "negative_amount")
+
+
+@SETTINGS
+@given(cell=number_cells())
+def test_counts_of_any_number_are_whole_numbers_or_row_errors(cell):
+    try:
+        count = parse_count(cell)
+    except CellError as error:
+        assert error.code in ("invalid_number", "negative_number")
+    else:
+        assert count == cell and 0 <= count <= 2**31 - 1

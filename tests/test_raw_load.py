@@ -1,12 +1,12 @@
 """The raw loader: ledger, idempotency, duplicates, corrected versions, quarantine, atomicity."""
 
 import os
-from concurrent.futures import ProcessPoolExecutor
 
 import duckdb
 import pytest
 
 from ingest import parse_ahead, raw_load
+from ingest.isolation import ParseLimits
 from ingest.raw_load import load_new_files
 from tests.filemakers import csv_bytes
 from tests.test_parsers import GOBIZ_HEADER, gobiz_row
@@ -126,14 +126,6 @@ def test_touched_file_with_same_bytes_is_not_pending(zone):
     assert load() == []
 
 
-def test_files_not_yet_settled_wait(zone):
-    import time
-    landing, load, query = zone
-    write(landing, "gofood/now.csv", gobiz_file(gobiz_row("F-1", "2021-09-05T03:00:00Z", "1")), time.time())
-    assert load(settle_seconds=60) == []
-    assert [o.status for o in load(settle_seconds=0)] == ["loaded"]
-
-
 def test_crash_mid_file_leaves_nothing_half_loaded(zone, monkeypatch):
     landing, load, query = zone
     write(landing, "gofood/day1.csv", gobiz_file(gobiz_row("F-1", "2021-09-05T03:00:00Z", "10.000")), 1_600_000_000)
@@ -197,6 +189,24 @@ def test_batches_give_the_same_ledger_and_rows_as_one_batch(tmp_path, monkeypatc
     assert [status for _, status, _, _ in outcomes] == ["loaded", "loaded", "duplicate", "quarantined", "loaded",
                                                         "loaded"]
     assert run(2) == (outcomes, tables) and run(1) == (outcomes, tables)
-    monkeypatch.setattr(parse_ahead, "PROCESS_POOL_BYTES", 0)   # now parsed in worker processes
-    assert isinstance(raw_load.parse_pool(1), ProcessPoolExecutor)
+    monkeypatch.setattr(parse_ahead, "POOL_PER_CORE_BYTES", 0)   # now a parse worker per core
+    assert parse_ahead.parse_workers(1, ParseLimits()).workers == (os.cpu_count() or 1)
     assert run(3) == (outcomes, tables)
+
+
+def test_a_file_deleted_between_listing_and_reading_is_recorded_as_vanished(zone, monkeypatch):
+    landing, load, query = zone
+    write(landing, "gofood/a.csv", gobiz_file(gobiz_row("F-1", "2021-09-05T03:00:00Z", "10.000")), 1_600_000_000)
+    write(landing, "gofood/gone.csv", gobiz_file(gobiz_row("F-2", "2021-09-05T03:00:00Z", "10.000")), 1_600_000_001)
+    real_read = raw_load.read_landing_bytes
+
+    def read_after_delete(landing_dir, path):
+        if path == "gofood/gone.csv":
+            (landing_dir / path).unlink()   # the listing saw it; the read does not
+        return real_read(landing_dir, path)
+
+    monkeypatch.setattr(raw_load, "read_landing_bytes", read_after_delete)
+    outcomes = {o.path: o for o in load()}
+    assert outcomes["gofood/a.csv"].status == "loaded"
+    assert outcomes["gofood/gone.csv"].status == "quarantined"
+    assert outcomes["gofood/gone.csv"].reason.startswith("vanished before it could be read")

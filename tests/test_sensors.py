@@ -8,7 +8,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from ingest.landing import ArrivalCursor, arrivals_since, scan_landing
+from ingest.landing import ArrivalCursor, LandingFile, arrivals_since
 from orchestration.partitions import landing_files, path_of
 from orchestration.resources import UmkmSettings
 from orchestration.sensors import landing_file_sensor
@@ -75,20 +75,74 @@ def test_new_file_then_same_file_then_changed_version(tmp_path):
 
 
 def test_half_written_and_temporary_files_wait(tmp_path):
-    sensor = Sensor(tmp_path, settle=30)
-    drop(tmp_path, "gofood/writing.csv", b"Transaction ID,Amount\nT1,", age=0)   # still being written
+    settle = 3.0   # long against a tick on a loaded machine: the test sleeps fractions of it
+    sensor = Sensor(tmp_path, settle=settle)
+    path = drop(tmp_path, "gofood/writing.csv", b"Transaction ID,Amount\nT1,", age=86400 * 900)  # an old mtime
     drop(tmp_path, "gofood/~$report.csv", b"lock", age=600)
     drop(tmp_path, "gofood/report.csv.part", b"partial", age=600)
     drop(tmp_path, "gofood/.hidden.csv", b"x", age=600)
     drop(tmp_path, "shopee/1/Order.all.20210101_20210131.xlsx.tmp", b"x", age=600)
-    assert sensor.tick() == []
-    path = tmp_path / "landing" / "gofood" / "writing.csv"
+    assert sensor.tick() == []            # first seen: watched, whatever its mtime says
+    assert list(ArrivalCursor.from_json(sensor.cursor).watching) == ["gofood/writing.csv"]
+    time.sleep(settle + 0.05)
+    with open(path, "ab") as handle:      # still being written (its mtime kept old)
+        handle.write(b"10")
+    os.utime(path, (time.time() - 86400 * 900,) * 2)
+    assert sensor.tick() == []            # changed since: watched again
     path.write_bytes(gobiz(gobiz_row("T1", "2021-09-05T03:00:00Z", "1000")))   # finished
-    # settled once its size and mtime/ctime are older than the settle time
-    files = scan_landing(tmp_path / "landing", settle_seconds=30, now=time.time() + 31)
-    assert [f.path for f in files] == ["gofood/writing.csv"]
-    arrivals, _ = arrivals_since(files, ArrivalCursor.from_json(sensor.cursor), limit=10)
-    assert [f.path for f in arrivals] == ["gofood/writing.csv"]
+    assert sensor.tick() == []
+    time.sleep(settle / 2)
+    assert sensor.tick() == []            # unchanged, but not for the settle time yet
+    time.sleep(settle / 2 + 0.05)
+    [request] = sensor.tick()             # unchanged across the settle time: settled; no tick slept
+    assert [path_of(k) for k in sensor.added] == ["gofood/writing.csv"]
+    assert ArrivalCursor.from_json(sensor.cursor).watching == {}
+    assert sensor.tick() == []
+
+
+def test_a_wrong_clock_never_hides_a_file_from_the_sensor(tmp_path):
+    """mtimes in 2100 or 7 hours ahead settle like any other file, on the second tick."""
+    settle = 0.2
+    sensor = Sensor(tmp_path, settle=settle)
+    future = drop(tmp_path, "gofood/future.csv", gobiz(gobiz_row("T1", "2021-09-05T03:00:00Z", "1")))
+    os.utime(future, (4_102_444_800, 4_102_444_800))      # 2100-01-01
+    ahead = drop(tmp_path, "gofood/ahead.csv", gobiz(gobiz_row("T2", "2021-09-05T03:00:00Z", "1")))
+    os.utime(ahead, (time.time() + 7 * 3600,) * 2)
+    assert sensor.tick() == []
+    time.sleep(settle + 0.05)
+    assert len(sensor.tick()) == 1
+    assert sorted(path_of(k) for k in sensor.added) == ["gofood/ahead.csv", "gofood/future.csv"]
+
+
+def test_the_cursor_is_not_moved_by_a_ctime_ahead_of_the_clock():
+    """A share with a wrong clock stamps ctimes too: one in 2100 must not hide every later file,
+    and a new file stamped years back (a clock behind) is still new."""
+    now = 1_700_000_000.0
+    second = 1_000_000_000
+
+    def at(path, seconds):
+        return LandingFile(path, "gofood", 10, seconds, int(seconds * second))
+
+    future, today = at("gofood/future.csv", 4_102_444_800), at("gofood/today.csv", now - 10)
+    taken, cursor = arrivals_since([future, today], ArrivalCursor(), limit=10, now=now)
+    assert taken == [today, future]
+    assert cursor.ctime_ns == today.ctime_ns and cursor.handled[future.path] == future.ctime_ns
+    cursor = ArrivalCursor.from_json(cursor.to_json())
+    later, behind = at("gofood/later.csv", now + 5), at("gofood/behind.csv", now - 86400 * 700)
+    files = [future, today, later, behind]
+    registered = {future.path, today.path}
+    taken, cursor = arrivals_since(files, cursor, limit=10, now=now + 6, registered=registered)
+    assert taken == [behind, later]
+    registered |= {later.path, behind.path}
+    assert arrivals_since(files, cursor, limit=10, now=now + 7, registered=registered)[0] == []
+    changed = at("gofood/future.csv", 4_102_444_900)      # a new version, still stamped ahead
+    assert arrivals_since([changed, today, later, behind], cursor, limit=10, now=now + 8,
+                          registered=registered)[0] == [changed]
+
+
+def test_older_cursors_still_read():
+    cursor = ArrivalCursor.from_json('{"ctime_ns": 5, "paths": ["gofood/a.csv"]}')
+    assert cursor.ctime_ns == 5 and cursor.handled == {"gofood/a.csv": 5} and cursor.watching == {}
 
 
 def test_file_copied_in_with_an_old_mtime_is_still_seen(tmp_path):
@@ -220,3 +274,27 @@ def test_files_loaded_by_umkm_run_are_not_requested_again(tmp_path):
     assert sensor.tick() == []
     drop(tmp_path, "gofood/day2.csv", gobiz(gobiz_row("T2", "2021-09-05T03:00:00Z", "1000")))
     assert len(sensor.tick()) == 1 and [path_of(k) for k in sensor.added] == ["gofood/day2.csv"]
+
+
+def test_the_run_does_not_wait_again_for_versions_the_sensor_saw_settle(tmp_path):
+    """The sensor registers a version once it has watched it settle; the run it starts passes the
+    registered versions to `pending_files`, which loads them without a second settle time."""
+    from ingest.raw_load import connect_warehouse, pending_files
+    from orchestration.resources import versions_seen_settled
+
+    settle = 0.3
+    sensor = Sensor(tmp_path, settle=settle)
+    drop(tmp_path, "gofood/day1.csv", gobiz(gobiz_row("T1", "2021-09-05T03:00:00Z", "1000")))
+    assert sensor.tick() == []
+    time.sleep(settle + 0.05)
+    assert len(sensor.tick()) == 1
+    seen = versions_seen_settled(sensor.instance)
+    assert list(seen) == ["gofood/day1.csv"]
+    con = connect_warehouse(tmp_path / "warehouse.duckdb")
+    try:
+        started = time.perf_counter()
+        assert [f.path for f in pending_files(con, tmp_path / "landing", 60, settled_versions=seen)] == [
+            "gofood/day1.csv"]
+        assert time.perf_counter() - started < 5
+    finally:
+        con.close()

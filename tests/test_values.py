@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from ingest.values import (CellError, parse_count, parse_date, parse_money, parse_nib, parse_nik,
+from ingest.values import (CellError, clean_text, parse_count, parse_date, parse_money, parse_nib, parse_nik,
                            parse_timestamp_utc, wib_date)
 
 
@@ -119,3 +119,103 @@ def test_counts():
         parse_count("-2")
     with pytest.raises(CellError):
         parse_count(2.5)
+
+
+# ---------------------------------------------------------------- hostile numbers (issue 16)
+
+HUGE = "9" * 5000   # past Python's 4300-digit integer string conversion limit
+
+
+def short(value) -> str:
+    """A test id (repr() of an int of 5000 digits raises, and a 5000-character id helps nobody)."""
+    if isinstance(value, int) and value.bit_length() > 1000:
+        return "an int of many digits"
+    text = repr(value)
+    return text if len(text) <= 30 else f"{text[:24]}...({len(text)})"
+
+
+@pytest.mark.parametrize("cell", [
+    "1e-400", "4.9e-324", "1e400", "inf", "-inf", "Infinity", HUGE, "99999999999999999", "10000000000000000",
+    "9.999.999.999.999.999,995", "0,000001 rb", float("nan"), float("inf"), float("-inf"), 5e-324,
+    2.2250738585072014e-308, 0.004, 1e16, 1e300, Decimal("NaN"), Decimal("Infinity"), Decimal("-Infinity"),
+    Decimal("1e-400"), Decimal("1E+400"), Decimal("0.005"), Decimal("0.0049999"), Decimal(HUGE),
+    Decimal("9999999999999999.995"), Decimal("1e999999999"), 10**5000, 10**16, True], ids=short)
+def test_what_decimal_18_2_cannot_hold_is_an_invalid_amount(cell):
+    """Too many digits, not a number, or not zero yet 0.00 once rounded to cents (an underflow)."""
+    with pytest.raises(CellError) as error:
+        parse_money(cell)
+    assert error.value.code == "invalid_amount"
+
+
+@pytest.mark.parametrize("cell", ["-0", "-0,00", "(0)", "0-", "-Rp 0", "Rp 0,-", -0.0, 0, Decimal("-0"),
+                                  Decimal("-0E+5"), Decimal("-0.000")])
+def test_zero_is_zero_whatever_its_sign(cell):
+    amount = parse_money(cell)
+    assert amount == 0 and str(amount) == "0.00"
+
+
+def test_amount_edges():
+    assert parse_money(Decimal("0.006")) == Decimal("0.01")      # rounds to a cent: no underflow
+    assert parse_money(Decimal("9999999999999999.99")) == Decimal("9999999999999999.99")
+    assert parse_money("9.999.999.999.999.999,99") == Decimal("9999999999999999.99")
+    assert parse_money(Decimal("120000")) == Decimal("120000.00")
+    with pytest.raises(CellError) as error:
+        parse_money(Decimal("-0.001"))                            # below zero before it is below a cent
+    assert error.value.code == "negative_amount"
+    assert parse_money("NaN") is None and parse_money(" nan ") is None   # text 'nan' is pandas' empty cell
+
+
+@pytest.mark.parametrize("cell, code", [
+    (HUGE, "invalid_number"), ("-" + HUGE, "negative_number"), (Decimal("1e999999999"), "invalid_number"),
+    (Decimal("NaN"), "invalid_number"), (float("nan"), "invalid_number"), (float("inf"), "invalid_number"),
+    (Decimal("2.5"), "invalid_number"), (Decimal("-3"), "negative_number"), (True, "invalid_number")], ids=short)
+def test_count_errors(cell, code):
+    with pytest.raises(CellError) as error:
+        parse_count(cell)
+    assert error.value.code == code
+
+
+def test_counts_of_json_numbers():
+    assert parse_count(Decimal("12")) == 12 and parse_count(Decimal("1.2E1")) == 12
+    assert parse_count("0" * 5000 + "7") == 7 and parse_count(Decimal("-0")) == 0
+
+
+def test_dates_of_json_numbers():
+    assert parse_date(Decimal("44260")) == date(2021, 3, 5)
+    for cell in (Decimal("NaN"), float("nan"), Decimal("1e999999999"), Decimal("-Infinity")):
+        with pytest.raises(CellError) as error:
+            parse_date(cell)
+        assert error.value.code == "invalid_date"
+
+
+@pytest.mark.parametrize("cell, text", [
+    (Decimal("1.5E3"), "1500"), (Decimal("-0"), "0"), (Decimal("1.50"), "1.5"), (Decimal("12"), "12"),
+    (Decimal("3374015501900011"), "3374015501900011"), (Decimal(HUGE), HUGE), (Decimal("1E+999999999"), "1E+999999999"),
+    (Decimal("NaN"), None), (float("nan"), None), (12.0, "12"), (" 'x ", "x")], ids=short)
+def test_clean_text_of_numbers(cell, text):
+    assert clean_text(cell) == text
+
+
+def test_a_lone_surrogate_is_no_text():
+    with pytest.raises(CellError) as error:
+        clean_text("Batik \ud800")
+    assert error.value.code == "invalid_encoding"
+    assert clean_text("Batik \U0001F600") == "Batik \U0001F600"
+
+
+# ---------------------------------------------------------------- reasons never quote the cell
+
+def test_cell_error_takes_a_rule_never_the_value():
+    """There is no place for the offending value: it would reach a reason."""
+    with pytest.raises(TypeError):
+        CellError("unknown_program", "3374015501900011")
+    assert CellError("invalid_nik", rule="15 digits").detail == "15 digits"
+
+
+@pytest.mark.parametrize("parse", [parse_money, parse_count, parse_date, parse_timestamp_utc, parse_nik, parse_nib])
+@pytest.mark.parametrize("cell", ["3374015501900011x", "Siti Aminah", "Jl. Diponegoro 7 RT 02", "0857-1122-3344-55"])
+def test_no_cell_parser_quotes_the_cell(parse, cell):
+    with pytest.raises(CellError) as error:
+        parse(cell)
+    for text in (error.value.detail, str(error.value)):
+        assert cell[:6] not in text, text

@@ -4,7 +4,7 @@ bytes in, typed rows and rejected rows out, `QuarantineError` for a file it cann
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 from ingest.rows import ParseResult
 from ingest.sources import enrollment, gofood, shopee, survey, uvo

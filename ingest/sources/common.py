@@ -45,7 +45,7 @@ def choice(allowed: dict[str, object], code: str = "invalid_choice") -> ColumnPa
             return None
         key = text.lower()
         if key not in allowed:
-            raise CellError(code, text)
+            raise CellError(code, rule="not one of the allowed answers")
         return allowed[key]
 
     kinds = {type(value) for value in allowed.values()}

@@ -24,8 +24,8 @@ def parse(data: bytes, landing_path: str) -> ParseResult:
 
     def program(value):
         text = clean_text(value)
-        if text is not None and text not in reference.program_ids:
-            raise CellError("unknown_program", text)
+        if text is not None and text not in reference.program_ids:   # never quoted: a shifted
+            raise CellError("unknown_program", rule="not in the programs seed")   # file puts a NIK here
         return text
 
     program_id = rows.convert("program_id", program)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from ingest.rows import ParseResult, RowBuilder, resolve_columns
 from ingest.sources.common import read_cells, wib_dates
 from ingest.values import CellError, clean_text
-from ingest.vectorised import MONEY, TEXT
+from ingest.vectorised import TEXT
+from ingest.vectorised_money import MONEY
 from ingest.vectorised_times import DATE_US, TIMESTAMP_UTC
 
 REQUIRED = ["Transaction ID", "Transaction time", "Amount", "Transaction Status", "Feature",
@@ -24,7 +25,7 @@ MONEY_COLUMNS = {"nett_amount": "Nett Amount", "gopay_promo": "Gopay promo",
 def _currency(value) -> str:
     text = (clean_text(value) or "IDR").upper()
     if text != "IDR":  # GoBiz settles in rupiah; anything else would be summed wrongly
-        raise CellError("unsupported_currency", text)
+        raise CellError("unsupported_currency", rule="GoBiz settles in IDR only")
     return text
 
 

@@ -16,7 +16,8 @@ import pyarrow.compute as pc
 from ingest.readers import QuarantineError, Table
 from ingest.rows import ParseResult, RowBuilder, resolve_columns
 from ingest.sources.common import read_cells, wib_dates
-from ingest.vectorised import COUNT, MONEY, TEXT, cents_of, decimals_from_cents
+from ingest.vectorised import COUNT, TEXT
+from ingest.vectorised_money import MONEY, cents_of, decimals_from_cents
 from ingest.vectorised_times import TIMESTAMP_WIB
 
 REQUIRED = ["No. Pesanan", "Status Pesanan", "Waktu Pesanan Dibuat", "Jumlah"]
@@ -100,7 +101,10 @@ def _line_price(rows: RowBuilder, found: dict, quantity: pa.Array) -> pa.Array:
     known = ~line_total.is_null().to_numpy(zero_copy_only=False) & (qty > 0)
     whole, rest = np.divmod(total, np.where(known, qty, 1))
     up = (2 * rest > qty) | ((2 * rest == qty) & (whole % 2 == 1))
-    return decimals_from_cents(np.where(known, whole + up, 0), known)
+    price = np.where(known, whole + up, 0)
+    rows.reject(known & (price == 0) & (total > 0), "invalid_amount",   # as parse_money rejects 0.004
+                "column 'Total Harga Produk': not zero, yet per unit it rounds to 0.00: an underflow")
+    return decimals_from_cents(price, known)
 
 
 def _key_text(rows: RowBuilder, name: str) -> pa.Array:

@@ -11,7 +11,8 @@ import re
 from datetime import date, datetime
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingest.readers import Table
 from ingest.reference import load_reference
@@ -19,7 +20,8 @@ from ingest.rows import ParseResult, RowBuilder, resolve_columns
 from ingest.sources.common import (choice, identifiers, read_cells, region_codes, require_one_of,
                                    wib_dates)
 from ingest.values import CellError, clean_text
-from ingest.vectorised import COUNT, MONEY, TEXT
+from ingest.vectorised import COUNT, TEXT
+from ingest.vectorised_money import MONEY
 from ingest.vectorised_times import TIMESTAMP_UTC, TIMESTAMP_WIB
 
 REQUIRED = ["periode_survei", "nama_usaha", "sektor_usaha", "terdampak_covid", "_submission_time"]
@@ -29,6 +31,7 @@ OPTIONAL = ["start", "end", "nik_pemilik", "nama_pemilik", "no_hp", "nib", "kode
             "_id", "_uuid", "_validation_status"]
 YES_NO = {"ya": True, "tidak": False, "yes": True, "no": False, "1": True, "0": False}
 SCALES = {"mikro": "mikro", "kecil": "kecil", "menengah": "menengah"}
+TICKED = frozenset({"1", "1.0", "True", "true"})   # a ticked choice column's cell, as `str` writes it
 
 
 def _period(value) -> str | None:
@@ -40,7 +43,7 @@ def _period(value) -> str | None:
         return None
     match = re.fullmatch(r"(\d{4})-(\d{1,2})(-\d{1,2})?", text)
     if not match or not 1 <= int(match[2]) <= 12:
-        raise CellError("invalid_period", text)
+        raise CellError("invalid_period", rule="a survey wave is YYYY-MM")
     return f"{match[1]}-{int(match[2]):02d}"
 
 
@@ -115,15 +118,22 @@ def _multi(to_code):
     return parse
 
 
-def _select_multiple(table: Table, found: dict, question: str) -> np.ndarray:
-    """The summary column, or the names of the `question/choice` columns that hold 1."""
+def _select_multiple(table: Table, found: dict, question: str) -> pa.Array | np.ndarray:
+    """The summary column, or the names of the `question/choice` columns that hold 1, built
+    column-wise in Arrow (no Python object a row: a Kobo export can hold millions of rows)."""
     if question in found:
-        return table.cells(found[question])
+        return table.columns[found[question]]
     prefix = question + "/"
     choices = [c for c in table.columns if c.startswith(prefix)]
     if not choices:
         return np.full(len(table), None, dtype=object)
-    frame = pd.DataFrame({c: table.cells(c) for c in choices}, columns=choices, dtype=object)
-    ticked = frame.astype(str).isin(["1", "1.0", "True", "true"])
-    names = np.array([c[len(prefix):] for c in choices], dtype=object)
-    return np.array([" ".join(names[mask]) or None for mask in ticked.to_numpy()], dtype=object)
+    picked = [pc.if_else(_ticked(table.columns[c]), c[len(prefix):] + " ", "") for c in choices]
+    names = pc.utf8_rtrim(pc.binary_join_element_wise(*picked, ""), " ")
+    return pc.if_else(pc.equal(names, ""), pa.scalar(None, pa.string()), names)
+
+
+def _ticked(cells: pa.Array | np.ndarray) -> pa.Array:
+    """Cells that say 1 (as text, or an xlsx number or boolean: compared as `str` writes them)."""
+    if isinstance(cells, pa.Array):
+        return pc.is_in(cells, value_set=pa.array(sorted(TICKED))).fill_null(False)
+    return pa.array(np.fromiter((str(cell) in TICKED for cell in cells), dtype=bool, count=len(cells)))

@@ -11,7 +11,8 @@ from ingest.reference import load_reference
 from ingest.rows import ParseResult, RowBuilder, resolve_columns
 from ingest.sources.common import choice, read_cells, wib_dates
 from ingest.values import CellError, clean_text
-from ingest.vectorised import MONEY, TEXT
+from ingest.vectorised import TEXT
+from ingest.vectorised_money import MONEY
 from ingest.vectorised_times import TIMESTAMP_WIB
 
 REQUIRED = ["id_transaksi", "id_peserta", "tanggal_transaksi", "negara_pembeli", "mata_uang",
@@ -25,7 +26,7 @@ def _country(value) -> str | None:
     if text is None:
         return None
     if not re.fullmatch(r"[A-Za-z]{2}", text):
-        raise CellError("invalid_country", text)
+        raise CellError("invalid_country", rule="two letters expected, an ISO 3166 code")
     return text.upper()
 
 
@@ -72,6 +73,7 @@ def parse(data: bytes, landing_path: str) -> ParseResult:
 def _reject_missing_fx(rows: RowBuilder, currency: pa.Array, local_dates: pa.Array) -> None:
     """A currency or month without a rate is a row error, never a zero (data contract 2.5)."""
     fx = load_reference().fx_months
+    currency = currency.cast(pa.string())   # a file of no rows (header only) gives a column of type null
     known = pc.is_in(currency, value_set=pa.array(sorted({code for _, code in fx}), pa.string()))
     unknown = pc.and_(currency.is_valid(), pc.invert(known))
     rows.reject(unknown.to_numpy(zero_copy_only=False), "unknown_currency",

@@ -15,7 +15,8 @@ from packaging import version
 
 from orchestration.automation import WAREHOUSE_POOL
 from orchestration.dbt_paths import DBT_PROJECT_DIR, manifest_is_current
-from orchestration.dbt_plan import as_exclusion, dbt_build_args
+from orchestration.dbt_plan import as_exclusion, dbt_build_args, planned_models
+from orchestration.progress import dbt_planned
 from orchestration.resources import UmkmSettings
 from orchestration.run_change_set import record_full_build, run_change_set
 
@@ -166,6 +167,7 @@ def umkm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, conf
                      f"dbt: {' '.join(args) if args else 'nothing to build'}")
     if args is None:
         return   # every output is optional: the marts keep their last materialization
+    dbt_planned(planned_models(args, manifest))
     if "--full-refresh" in args:
         record_full_build(context)   # the checks and the publication then take every row
     # dbt's profile reads the warehouse from the environment: hand it this resource's absolute path

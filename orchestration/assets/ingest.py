@@ -20,7 +20,8 @@ from ingest.raw_schema import PERSONAL_COLUMNS
 from ingest.sources import SOURCES
 from orchestration.automation import WAREHOUSE_POOL
 from orchestration.partitions import landing_files, partition_key, path_of
-from orchestration.resources import UmkmSettings
+from orchestration.progress import file_counter
+from orchestration.resources import UmkmSettings, versions_seen_settled
 from orchestration.run_change_set import record_run_change_set
 
 OWNER = "team:data-platform"
@@ -49,7 +50,7 @@ def raw_files(context: dg.AssetExecutionContext, umkm: UmkmSettings):
     """Load the landing file versions of this run's partitions, one transaction each."""
     paths = [path_of(key) for key in context.partition_keys]
     outcomes = load_files(umkm.warehouse, umkm.landing, paths, umkm.hash_salt, force=True,
-                          on_outcome=lambda outcome: log_outcome(context, outcome))
+                          on_outcome=lambda outcome: log_outcome(context, outcome), limits=umkm.parse_limits)
     previews = preview_tables(umkm, outcomes)
     # Every spec is reported, touched or not: an unreported output would skip the dbt models
     # downstream in the same run.
@@ -67,14 +68,18 @@ def landing_reconciliation(context: dg.AssetExecutionContext, umkm: UmkmSettings
     """Load every new or changed landing file (the batch path of `umkm run` and the nightly run)."""
     con = connect_warehouse(umkm.warehouse)
     try:
-        pending = pending_files(con, umkm.landing, umkm.settle_seconds)
+        # versions the sensor watched settle are not waited for again
+        pending = pending_files(con, umkm.landing, umkm.settle_seconds,
+                                settled_versions=versions_seen_settled(context.instance))
     finally:
         con.close()
     started = time.perf_counter()
     # One log line per file that needs a look (the batch can be thousands of files: each line is
     # an event in Dagster's storage); every file still gets its partition materialization below.
     outcomes = load_files(umkm.warehouse, umkm.landing, [f.path for f in pending], umkm.hash_salt,
-                          on_outcome=lambda outcome: log_outcome(context, outcome) if needs_a_look(outcome) else None)
+                          on_outcome=file_counter(len(pending), lambda outcome: log_outcome(context, outcome)
+                                                  if needs_a_look(outcome) else None),
+                          limits=umkm.parse_limits)
     release_memory()
     log_summary(context, outcomes, time.perf_counter() - started)
     record_partitions(context, outcomes)

@@ -25,13 +25,14 @@ changed_versions as (
 
 ),
 
-replaced_paths as (
+-- read by the incremental branch below only: a full build leaves it unused
+replaced_paths as (  -- noqa: ST03
 
     select distinct changed_versions.landing_path, changed_versions.source
     from changed_versions
     inner join ledger
-        on ledger.landing_path = changed_versions.landing_path
-       and ledger.file_sha256 <> changed_versions.file_sha256
+        on changed_versions.landing_path = ledger.landing_path
+        and changed_versions.file_sha256 <> ledger.file_sha256
 
 ),
 
@@ -110,5 +111,5 @@ select
 
 from changed_orders
 left join previous_orders
-    on previous_orders.platform = changed_orders.platform
-   and previous_orders.order_id = changed_orders.order_id
+    on changed_orders.platform = previous_orders.platform
+    and changed_orders.order_id = previous_orders.order_id

@@ -102,4 +102,4 @@ select
 from order_latest
 inner join order_totals
     on order_latest.shop_id = order_totals.shop_id
-   and order_latest.order_id = order_totals.order_id
+    and order_latest.order_id = order_totals.order_id

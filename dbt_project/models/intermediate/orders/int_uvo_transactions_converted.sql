@@ -66,5 +66,5 @@ select
 
 from latest
 left join fx_rates
-    on fx_rates.month_start = latest.transaction_month
-   and fx_rates.currency = latest.currency
+    on latest.transaction_month = fx_rates.month_start
+    and latest.currency = fx_rates.currency

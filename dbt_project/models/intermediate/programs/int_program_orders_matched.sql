@@ -57,10 +57,11 @@ from enrollments
 inner join programs
     on enrollments.program_id = programs.program_id
 inner join orders
-    on orders.platform = programs.platform
-   and orders.platform_merchant_id = enrollments.platform_merchant_id
-where orders.is_counted
-  and (programs.feature is null or lower(orders.feature) = lower(programs.feature))
-  and orders.order_date >= programs.start_date
-  and orders.order_date <= programs.end_date
-  and orders.order_date >= enrollments.joined_date
+    on programs.platform = orders.platform
+    and enrollments.platform_merchant_id = orders.platform_merchant_id
+where
+    orders.is_counted
+    and (programs.feature is null or lower(orders.feature) = lower(programs.feature))
+    and orders.order_date >= programs.start_date
+    and orders.order_date <= programs.end_date
+    and orders.order_date >= enrollments.joined_date

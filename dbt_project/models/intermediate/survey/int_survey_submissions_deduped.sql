@@ -7,8 +7,9 @@ with
 submissions as (
 
     select * from {{ ref('stg_kobo__survey_submissions') }}
-    where umkm_key is not null
-      and coalesce(validation_status, '') <> 'validation_status_not_approved'
+    where
+        umkm_key is not null
+        and coalesce(validation_status, '') <> 'validation_status_not_approved'
 
 ),
 

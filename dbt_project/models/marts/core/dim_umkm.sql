@@ -58,8 +58,9 @@ records_ranked as (
         records.*,
         row_number() over (
             partition by umkm_key
-            order by file_landed_at desc, loaded_at desc, landing_path desc,
-                     record_ts desc nulls last, source_row_number desc
+            order by
+                file_landed_at desc, loaded_at desc, landing_path desc,
+                record_ts desc nulls last, source_row_number desc
         ) as record_rank
     from records
 
@@ -72,8 +73,9 @@ nib_ranked as (
         nib,
         row_number() over (
             partition by umkm_key
-            order by file_landed_at desc, loaded_at desc, landing_path desc,
-                     record_ts desc nulls last, source_row_number desc
+            order by
+                file_landed_at desc, loaded_at desc, landing_path desc,
+                record_ts desc nulls last, source_row_number desc
         ) as nib_rank
     from records
     where nib is not null
@@ -87,8 +89,9 @@ scale_ranked as (
         scale,
         row_number() over (
             partition by umkm_key
-            order by survey_period desc, submitted_at_utc desc nulls last,
-                     {{ latest_landed_order('survey') }}
+            order by
+                survey_period desc, submitted_at_utc desc nulls last,
+                {{ latest_landed_order('survey') }}
         ) as scale_rank
     from survey
     where scale is not null
@@ -117,10 +120,10 @@ select
 from records_ranked as latest
 left join nib_ranked
     on latest.umkm_key = nib_ranked.umkm_key
-   and nib_ranked.nib_rank = 1
+    and nib_ranked.nib_rank = 1
 left join scale_ranked
     on latest.umkm_key = scale_ranked.umkm_key
-   and scale_ranked.scale_rank = 1
+    and scale_ranked.scale_rank = 1
 left join first_seen
     on latest.umkm_key = first_seen.umkm_key
 where latest.record_rank = 1

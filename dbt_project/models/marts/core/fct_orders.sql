@@ -108,4 +108,4 @@ select
 from orders
 left join merchants
     on orders.platform = merchants.platform
-   and orders.platform_merchant_id = merchants.platform_merchant_id
+    and orders.platform_merchant_id = merchants.platform_merchant_id

@@ -26,8 +26,11 @@ summed as (
         count(distinct program_umkm_months.umkm_key) as n_active_umkm,
         sum(program_umkm_months.n_orders) as n_orders,
         sum(program_umkm_months.turnover_idr) as turnover_idr,
-        sum(case when coalesce(program_umkm_months.buyer_country <> 'ID', false)
-                 then program_umkm_months.turnover_idr else 0 end) as turnover_foreign_idr
+        sum(case
+            when coalesce(program_umkm_months.buyer_country <> 'ID', false)
+                then program_umkm_months.turnover_idr
+            else 0
+        end) as turnover_foreign_idr
 
     from program_umkm_months
     left join umkm

@@ -15,8 +15,9 @@ ranked as (
         ledger.*,
         row_number() over (
             partition by landing_path
-            order by case when status = 'superseded' then 1 else 0 end,
-                     first_seen desc, loaded_at desc nulls last, file_sha256 desc
+            order by
+                case when status = 'superseded' then 1 else 0 end,
+                first_seen desc, loaded_at desc nulls last, file_sha256 desc
         ) as version_rank,
         count(*) over (partition by landing_path) as n_versions
 
