@@ -12,7 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 try:
     import tomllib
@@ -65,7 +64,6 @@ def test_uv_itself_is_installed_at_the_locked_version():
     assert "--hash=sha256:" in exported
 
 
-@pytest.mark.skipif(not UV.exists(), reason="uv is installed by `make install`")
 def test_the_lock_answers_pyproject_and_the_venv_matches_it():
     """`uv lock --check`: fails when pyproject.toml changed and `make lock` was not run. `uv sync
     --check`: what a sync would change; nothing but the project itself (re-installed whenever its
