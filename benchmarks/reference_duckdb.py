@@ -44,7 +44,12 @@ holding an Excel error or an uncalculated formula (calamine reads them as empty,
 rejects the row); an xlsx count cell holding a fraction (3.5 workers reads as 35 here); JSON keys
 in another case than the contract's; the `kendala/<choice>` columns when the `kendala` summary
 column is missing; values at the very edge of the rules (a fraction beyond 18 digits, an amount
-that rounds up to 1e16).
+that rounds up to 1e16); in a training list or the Lapak Ganjar log, a region typed as an xlsx
+number with a fraction (33.74: the pipeline reads the whole part) or with non-ASCII digits or
+spaces inside a code; a Google Forms zone of a day or more (GMT+24).
+
+The small sources (Mbizmarket exports, training lists, the Lapak Ganjar log: a few thousand rows
+on the province zone) take the simple paths: every cell cleaned and parsed once per distinct text.
 """
 
 from __future__ import annotations
@@ -90,6 +95,11 @@ COLUMNS = {
                "Nomor Referensi SKU", "Nama Variasi", "Harga Setelah Diskon", "Total Harga Produk",
                "Returned quantity", "Total Pembayaran", "Dibayar Pembeli"],
     "uvo": ["id_transaksi", "id_peserta", "tanggal_transaksi", "negara_pembeli", "mata_uang", "nilai", "status"],
+    "mbizmarket": ["No. Pesanan", "Tanggal Pesanan", "ID Vendor", "Subtotal", "Status Pesanan", "PPN", "Ongkos Kirim",
+                   "Total Pesanan"],
+    "training": ["Timestamp", "Kode Kegiatan", "Nama Usaha", "NIK", "NIB (jika ada)", "Kabupaten/Kota", "Bidang Usaha",
+                 "Kehadiran"],
+    "lapak_ganjar": ["Tanggal Tayang", "Nama Usaha", "NIK Pemilik", "NIB", "Kabupaten/Kota", "Bidang Usaha"],
 }
 REQUIRED = {
     "survey": ["periode_survei", "nama_usaha", "sektor_usaha", "terdampak_covid", "_submission_time"],
@@ -97,22 +107,31 @@ REQUIRED = {
     "gofood": ["Transaction ID", "Transaction time", "Amount", "Transaction Status", "Feature", "Merchant ID"],
     "shopee": ["No. Pesanan", "Status Pesanan", "Waktu Pesanan Dibuat", "Jumlah"],
     "uvo": ["id_transaksi", "id_peserta", "tanggal_transaksi", "negara_pembeli", "mata_uang", "nilai", "status"],
+    "mbizmarket": ["No. Pesanan", "Tanggal Pesanan", "ID Vendor", "Subtotal", "Status Pesanan"],
+    "training": ["Timestamp", "Kode Kegiatan", "Nama Usaha"],
+    "lapak_ganjar": ["Tanggal Tayang", "Nama Usaha"],
 }
 ONE_OF = {"survey": [["nik_pemilik", "nib"], ["kode_kabkota", "kabupaten_kota"]],
           "enrollment": [["nik_pemilik", "nib"], ["kode_kabkota", "kabupaten_kota"]],
-          "shopee": [["Harga Setelah Diskon", "Total Harga Produk"]]}
+          "shopee": [["Harga Setelah Diskon", "Total Harga Produk"]],
+          "lapak_ganjar": [["NIK Pemilik", "NIB"]]}
 # Columns the parsers map without needing them: a header naming one of these twice is ambiguous.
 OTHER_MAPPED = {"survey": ["nama_pemilik", "no_hp", "platform_digital"],
                 "gofood": ["Transaction Reference", "Order ID", "Stan", "Payment Type", "Merchant name",
                            "Promo Type", "Promo Name"],
                 "shopee": ["Nama Produk", "Kota/Kabupaten", "Provinsi", "Username (Pembeli)", "Nama Penerima",
                            "No. Telepon", "Alamat Pengiriman"],
-                "uvo": ["nama_peserta"]}
+                "uvo": ["nama_peserta"],
+                "mbizmarket": ["Nama Vendor", "Instansi Pembeli", "Satuan Kerja", "Nama PIC Pembeli", "Email PIC",
+                               "No. HP PIC"],
+                "training": ["Nama Lengkap", "Nomor WhatsApp"],
+                "lapak_ganjar": ["Produk", "Tautan Unggahan"]}
 # Per file, whether a column is in its header (some rules depend on the layout, not on the cell).
 FLAGS = {"has_id": "_id", "has_uuid": "_uuid", "has_price": "Harga Setelah Diskon",
          "has_total_payment": "Total Pembayaran"}
 EXTENSIONS = {"survey": (".csv", ".xlsx"), "enrollment": (".csv", ".xlsx"), "gofood": (".csv",),
-              "shopee": (".csv", ".xlsx"), "uvo": (".csv", ".json")}
+              "shopee": (".csv", ".xlsx"), "uvo": (".csv", ".json"), "mbizmarket": (".csv", ".xlsx"),
+              "training": (".csv", ".xlsx"), "lapak_ganjar": (".csv", ".xlsx")}
 CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")    # mostly these: binary data named .csv
 NOT_BLANK = re.compile(rb"[^ \t\n\r\x0b\x0c\x1c-\x1f]")       # str.strip()'s ASCII whitespace
 TEMP_SUFFIXES = (".tmp", ".part", ".crdownload", ".partial", ".swp")
@@ -619,7 +638,8 @@ def register_sources(con: duckdb.DuckDBPyConnection, files: list[LandingFile], s
 
 
 DROP_RAW = ("drop view gofood_typed; drop table gofood_raw; drop table shopee_raw; drop table survey_raw; "
-            "drop table enrollment_raw; drop table uvo_raw;")
+            "drop table enrollment_raw; drop table uvo_raw; drop table mbizmarket_raw; drop table training_raw; "
+            "drop table lapak_ganjar_raw;")
 
 
 def build(con: duckdb.DuckDBPyConnection, landing: Path, salt: str, scratch: Path, keep_raw: bool = False) -> dict:
@@ -654,12 +674,18 @@ def run(landing: Path, salt: str, out: Path) -> dict:
 
 
 def checks(con: duckdb.DuckDBPyConnection) -> dict:
-    """Row counts and sums of dim_umkm and fct_orders, to compare with the pipeline's."""
-    dim = con.execute("select count(*), count(nib), count(scale) from dim_umkm").fetchone()
+    """Row counts and sums of dim_umkm and fct_orders (also per platform), to compare with the pipeline's."""
+    dim = con.execute("select count(*), count(nib), count(scale), count(region_code), count(sector_code) "
+                      "from dim_umkm").fetchone()
     fct = con.execute("select count(*), count(umkm_key), count(*) filter (where is_counted), "
                       "sum(amount_idr) from fct_orders").fetchone()
-    return {"dim_umkm_rows": dim[0], "dim_umkm_nib": dim[1], "dim_umkm_scale": dim[2], "fct_orders_rows": fct[0],
-            "fct_orders_with_umkm": fct[1], "fct_orders_counted": fct[2], "fct_orders_amount_idr": str(fct[3])}
+    platforms = con.execute("select platform, count(*), count(umkm_key), count(*) filter (where is_counted), "
+                            "sum(amount_idr) from fct_orders group by platform order by platform").fetchall()
+    return {"dim_umkm_rows": dim[0], "dim_umkm_nib": dim[1], "dim_umkm_scale": dim[2], "dim_umkm_region": dim[3],
+            "dim_umkm_sector": dim[4], "fct_orders_rows": fct[0], "fct_orders_with_umkm": fct[1],
+            "fct_orders_counted": fct[2], "fct_orders_amount_idr": str(fct[3]),
+            "fct_orders_by_platform": {platform: [rows, with_umkm, counted, str(amount)]
+                                       for platform, rows, with_umkm, counted, amount in platforms}}
 
 
 def main(argv: list[str]) -> int:

@@ -24,6 +24,7 @@ from read_csv('{{seeds}}/programs.csv', all_varchar = true);
 create table seed_fx as
 select month, currency, idr_per_unit::decimal(18, 6) as idr_per_unit
 from read_csv('{{seeds}}/fx_rates_monthly.csv', all_varchar = true);
+create table seed_activities as select activity_id from read_csv('{{seeds}}/activities.csv', all_varchar = true);
 
 -- Python's str.strip() removes every Unicode space; DuckDB's trim() only ' ' unless told.
 set variable ws = ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(28) || chr(29) || chr(30)
@@ -201,6 +202,11 @@ select *, moment_kind(tanggal_transaksi) as k_time from (
            nilai_is_number, nested
     from uvo_json_records);
 
+-- The small sources: their few timestamps all go through `moments` (below), none per row.
+create table mbizmarket_raw as select * from src_mbizmarket;
+create table training_raw as select * from src_training;
+create table lapak_ganjar_raw as select * from src_lapak_ganjar;
+
 -- ================================================================ money, once per distinct text
 -- values.py parse_money: 'Rp 15.000.000', '2.273,67', '1,250,000', '15 juta', '(5.000)', '5.000,-'.
 -- One separator followed by exactly three digits is a thousands separator (169.000), unless a
@@ -217,7 +223,9 @@ with raw_texts as (
         union all select witholding_tax from gofood_raw
         union all select harga_setelah_diskon from shopee_raw union all select total_harga_produk from shopee_raw
         union all select total_pembayaran from shopee_raw union all select dibayar_pembeli from shopee_raw
-        union all select nilai from uvo_raw where not amount_is_number)
+        union all select nilai from uvo_raw where not amount_is_number
+        union all select subtotal from mbizmarket_raw union all select ppn from mbizmarket_raw
+        union all select ongkos_kirim from mbizmarket_raw union all select total_pesanan from mbizmarket_raw)
     where raw is not null),
 cleaned as (select raw, clean(raw) as t from raw_texts),
 texts as (select distinct t from cleaned where t is not null),
@@ -302,7 +310,9 @@ with raw_texts as (
         union all select transaction_date from gofood_raw where k_date = 0
         union all select waktu_pesanan_dibuat from shopee_raw where k_created = 0
         union all select waktu_pesanan_selesai from shopee_raw where k_completed = 0
-        union all select tanggal_transaksi from uvo_raw where k_time = 0)
+        union all select tanggal_transaksi from uvo_raw where k_time = 0
+        union all select tanggal_pesanan from mbizmarket_raw union all select "timestamp" from training_raw
+        union all select tanggal_tayang from lapak_ganjar_raw)
     where raw is not null),
 cleaned as (select raw, clean(raw) as t from raw_texts),
 texts as (select distinct t from cleaned where t is not null),
@@ -355,6 +365,14 @@ select raw, clean(raw) as t from (
     union select terdampak_covid from survey_raw union select skala_usaha from survey_raw
     union select kendala_utama from survey_raw union select _validation_status from survey_raw)
 where raw is not null;
+-- ... and of the small sources (Mbizmarket, training lists, the Lapak Ganjar log), together.
+create table small_texts as
+select raw, clean(raw) as t from (
+    select status_pesanan as raw from mbizmarket_raw union select id_vendor from mbizmarket_raw
+    union select kode_kegiatan from training_raw union select nama_usaha from training_raw
+    union select bidang_usaha from training_raw union select kehadiran from training_raw
+    union select nama_usaha from lapak_ganjar_raw union select bidang_usaha from lapak_ganjar_raw)
+where raw is not null;
 
 -- Whole numbers: workers, quantities.
 create table counts as
@@ -368,13 +386,17 @@ select raw, clean(raw) as t, count_of(clean(raw)) as n from raw_texts;
 -- NIK and NIB, with the UMKM key each gives.
 create table niks as
 with raw_texts as (
-    select distinct raw from (select nik_pemilik as raw from survey_raw union all select nik_pemilik from enrollment_raw)
+    select distinct raw from (
+        select nik_pemilik as raw from survey_raw union all select nik_pemilik from enrollment_raw
+        union all select nik from training_raw union all select nik_pemilik from lapak_ganjar_raw)
     where raw is not null),
 cleaned as (select raw, clean(raw) as t from raw_texts)
 select raw, t, nik_of(t) as digits, umkm_key(nik_of(t), null) as umkm_key from cleaned;
 create table nibs as
 with raw_texts as (
-    select distinct raw from (select nib as raw from survey_raw union all select nib from enrollment_raw)
+    select distinct raw from (
+        select nib as raw from survey_raw union all select nib from enrollment_raw
+        union all select nib__jika_ada_ from training_raw union all select nib from lapak_ganjar_raw)
     where raw is not null),
 cleaned as (select raw, clean(raw) as t from raw_texts)
 select raw, t, nib_of(t) as digits, umkm_key(null, nib_of(t)) as umkm_key from cleaned;
@@ -394,7 +416,8 @@ with pairs as (
     select kode_kabkota as raw_code, kabupaten_kota as raw_name from survey_raw
     union select kode_kabkota, kabupaten_kota from enrollment_raw),
 cleaned as (select raw_code, raw_name, clean(raw_code) as code, clean(raw_name) as name from pairs),
-named as (select *, region_type(squeezed(name)) as rtype, region_base(squeezed(name)) as base from cleaned),
+squeezed as (select *, squeezed(name) as n from cleaned),    -- once: the macros below use it a dozen times
+named as (select *, region_type(n) as rtype, region_base(n) as base from squeezed),
 unique_bases as (select base, any_value(region_code) as region_code from region_names group by base having count(*) = 1)
 select named.raw_code, named.raw_name,
        case when named.code is not null then by_code.region_code
@@ -404,6 +427,53 @@ from named
 left join seed_regions by_code on by_code.region_code = replace(replace(named.code, '.', ''), ' ', '')
 left join region_names by_name on by_name.region_type = named.rtype and by_name.base = named.base
 left join unique_bases on unique_bases.base = named.base;
+
+-- One region column holding a name or a BPS code, as staff fill a form (training lists, the Lapak
+-- Ganjar log): a cell shaped like a code ('3374', '33.74', '33 74') is resolved as a code, anything
+-- else as a name. `t` NULL: an empty cell (no region, no error); region_code NULL: the row is rejected.
+create table region_cells as
+with cleaned as (
+    select raw, clean(raw) as t from (
+        select kabupaten_kota as raw from training_raw union select kabupaten_kota from lapak_ganjar_raw)
+    where raw is not null),
+squeezed as (select *, squeezed(t) as n from cleaned),
+named as (
+    select *, regexp_full_match(t, '''?\s*[0-9]{2}\s*\.?\s*[0-9]{2}\s*') as code_like,
+           region_type(n) as rtype, region_base(n) as base
+    from squeezed),
+unique_bases as (select base, any_value(region_code) as region_code from region_names group by base having count(*) = 1)
+select named.raw, named.t,
+       case when named.code_like then by_code.region_code
+            when named.rtype is not null then by_name.region_code
+            else unique_bases.region_code end as region_code
+from named
+left join seed_regions by_code
+       on named.code_like and by_code.region_code = replace(replace(pystrip(ltrim(named.t, '''')), '.', ''), ' ', '')
+left join region_names by_name on by_name.region_type = named.rtype and by_name.base = named.base
+left join unique_bases on unique_bases.base = named.base;
+
+-- Training registration times: Google Forms' csv writes `2021/08/10 9:03:22 AM GMT+7` (12-hour
+-- clock, the zone named); any other text (an xlsx date cell, ISO, dd/mm/yyyy) is a timestamp cell
+-- in WIB. Keyed by the raw text; `utc` NULL when a non-empty text is no time.
+create table forms_moments as
+with fields as (
+    select raw, t, local, offset_minutes,
+           regexp_extract(t, '^(?i)([0-9]{4})/([0-9]{1,2})/([0-9]{1,2}) ([0-9]{1,2}):([0-9]{2}):([0-9]{2}) ([AP]M)'
+                             || ' GMT([+-][0-9]{1,2})(?::?([0-9]{2}))?$',
+                          ['y', 'mo', 'd', 'h', 'mi', 's', 'ap', 'zh', 'zm']) as f
+    from moments semi join (select "timestamp" as raw from training_raw) using (raw)),
+forms as (
+    select *, coalesce(f.y <> '', false) as is_forms,
+           case when f.y <> '' and f.h::int between 1 and 12
+                then try_strptime(f.y || '-' || f.mo || '-' || f.d || ' '
+                                  || (f.h::int % 12 + case when upper(f.ap) = 'PM' then 12 else 0 end) || ':' || f.mi
+                                  || ':' || f.s, '%Y-%m-%d %H:%M:%S') end as forms_local,
+           case when f.y <> '' then f.zh::int * 60 + case when f.zh::int >= 0 then 1 else -1 end
+                                                    * coalesce(nullif(f.zm, '')::int, 0) end as forms_offset
+    from fields)
+select raw, t, case when is_forms then utc_of(forms_local, forms_offset, 0)
+                    else utc_of(local, offset_minutes, 7 * 60) end as utc
+from forms;
 
 -- The `kendala` summary: every space-separated choice must be a known constraint.
 create table constraint_lists as
@@ -631,6 +701,86 @@ where transaction_id is not null and participant is not null and ts_utc is not n
 
 reset disabled_optimizers;
 
+-- The three small sources below are typed with the optimizer's join order: their few rows are the
+-- hash tables, not the large lookups (money, moments) they are joined to.
+
+-- Mbizmarket: one row per order. Subtotal is the turnover; Subtotal + PPN + Ongkos Kirim more than
+-- Rp 1 away from Total Pesanan is a row error (an empty PPN or shipping counts as none).
+create table mbizmarket_rows as
+with cells as materialized (
+    select b.file_rank, b.row_order, fclean(b.no__pesanan) as order_id, t_vendor.t as vendor,
+           m_time.local as ordered_local, m_time.offset_minutes as ordered_offset,
+           m_sub.amount as subtotal, m_vat.t as vat_text, m_vat.amount as vat,
+           m_ship.t as shipping_text, m_ship.amount as shipping, m_total.t as total_text, m_total.amount as total,
+           case lower(t_status.t)
+                when 'menunggu konfirmasi' then 'Menunggu Konfirmasi' when 'diproses' then 'Diproses'
+                when 'dikirim' then 'Dikirim' when 'diterima' then 'Diterima' when 'selesai' then 'Selesai'
+                when 'dibatalkan' then 'Dibatalkan' when 'ditolak' then 'Ditolak' end as status
+    from mbizmarket_raw b
+    left join small_texts t_vendor on t_vendor.raw = b.id_vendor
+    left join small_texts t_status on t_status.raw = b.status_pesanan
+    left join moments m_time on m_time.raw = b.tanggal_pesanan
+    left join money m_sub on m_sub.raw = b.subtotal
+    left join money m_vat on m_vat.raw = b.ppn
+    left join money m_ship on m_ship.raw = b.ongkos_kirim
+    left join money m_total on m_total.raw = b.total_pesanan),
+typed as (select *, utc_of(ordered_local, ordered_offset, 7 * 60) as ts_utc from cells)
+select file_rank, row_order, order_id, vendor, ts_utc, subtotal, status
+from typed
+where order_id is not null and ts_utc is not null and vendor is not null and subtotal is not null and status is not null
+  and not bad(vat_text, vat) and not bad(shipping_text, shipping) and not bad(total_text, total)
+  and not (total is not null and abs(subtotal + coalesce(vat, 0) + coalesce(shipping, 0) - total) > 1)
+-- an order repeated inside one file: the file's first (not otherwise rejected) row
+qualify row_number() over (partition by file_rank, order_id order by row_order) = 1;
+
+-- Training lists: a row per registration; NIK or NIB (jika ada), an activity of the seed.
+create table training_rows as
+with cells as materialized (
+    select r.file_rank, r.row_order, t_activity.t as activity_id, f.utc as registered_utc,
+           nk.t as nik, nk.digits as nik_digits, nb.t as nib, nb.digits as nib_digits,
+           coalesce(nk.umkm_key, nb.umkm_key) as umkm_key, t_name.t as business_name,
+           rc.t as region, rc.region_code, t_sector.t as sector, lower(t_attendance.t) as attendance
+    from training_raw r
+    left join small_texts t_activity on t_activity.raw = r.kode_kegiatan
+    left join small_texts t_name on t_name.raw = r.nama_usaha
+    left join small_texts t_sector on t_sector.raw = r.bidang_usaha
+    left join small_texts t_attendance on t_attendance.raw = r.kehadiran
+    left join forms_moments f on f.raw = r."timestamp"
+    left join niks nk on nk.raw = r.nik
+    left join nibs nb on nb.raw = r.nib__jika_ada_
+    left join region_cells rc on rc.raw = r.kabupaten_kota)
+select c.file_rank, c.row_order, c.activity_id, c.umkm_key, c.nib_digits as nib, c.business_name, c.region_code,
+       s.code as sector_code, c.registered_utc, wib_date(c.registered_utc) as registered_date_wib,
+       coalesce(c.attendance = 'hadir', false) as attended
+from cells c
+left join label_codes s on s.kind = 'sector' and s.label = lower(c.sector)
+where c.activity_id in (select activity_id from seed_activities) and c.registered_utc is not null
+  and not (bad(c.nik, c.nik_digits) or bad(c.nib, c.nib_digits) or (c.nik is null and c.nib is null))
+  and c.business_name is not null and not bad(c.region, c.region_code) and not bad(c.sector, s.code)
+  and coalesce(c.attendance in ('hadir', 'tidak hadir'), true);
+
+-- The Lapak Ganjar log: a row per UMKM shown on a day (2020-2030); NIK Pemilik or NIB.
+create table lapak_ganjar_rows as
+with cells as materialized (
+    select l.file_rank, l.row_order, date_of(m.local) as shown_date,
+           nk.t as nik, nk.digits as nik_digits, nb.t as nib, nb.digits as nib_digits,
+           coalesce(nk.umkm_key, nb.umkm_key) as umkm_key, t_name.t as business_name,
+           rc.t as region, rc.region_code, t_sector.t as sector
+    from lapak_ganjar_raw l
+    left join small_texts t_name on t_name.raw = l.nama_usaha
+    left join small_texts t_sector on t_sector.raw = l.bidang_usaha
+    left join moments m on m.raw = l.tanggal_tayang
+    left join niks nk on nk.raw = l.nik_pemilik
+    left join nibs nb on nb.raw = l.nib
+    left join region_cells rc on rc.raw = l.kabupaten_kota)
+select c.file_rank, c.row_order, c.shown_date, c.umkm_key, c.nib_digits as nib, c.business_name, c.region_code,
+       s.code as sector_code
+from cells c
+left join label_codes s on s.kind = 'sector' and s.label = lower(c.sector)
+where c.shown_date between date '2020-01-01' and date '2030-12-31'
+  and not (bad(c.nik, c.nik_digits) or bad(c.nib, c.nib_digits) or (c.nik is null and c.nib is null))
+  and c.business_name is not null and not bad(c.region, c.region_code) and not bad(c.sector, s.code);
+
 -- The raw cells are no longer needed (reference_duckdb.py drops them here unless asked to keep them).
 {{drop_raw}}
 
@@ -684,11 +834,18 @@ uvo as (
     from uvo_rows u
     left join seed_fx fx on fx.month = strftime(u.tx_date, '%Y-%m') and upper(trim(fx.currency)) = u.currency
     qualify row_number() over (partition by transaction_id order by file_rank desc, row_order) = 1),
+mbizmarket as (   -- the turnover is Subtotal, never Total Pesanan
+    select 'mbizmarket' as platform, order_id, vendor as platform_merchant_id, null::varchar as feature,
+           wib_date(ts_utc) as order_date, ts_utc as order_ts_utc, status as status_raw, status = 'Selesai' as is_counted,
+           'ID' as buyer_country, 'IDR' as currency, subtotal as amount_original, subtotal as amount_idr
+    from mbizmarket_rows
+    qualify row_number() over (partition by order_id order by file_rank desc, row_order) = 1),
 merchants as (  -- the UMKM of a merchant id: its latest landed enrollment on that platform
     select platform, platform_merchant_id, umkm_key from enrollments where platform is not null
     qualify row_number() over (partition by platform, platform_merchant_id order by file_rank desc, row_order desc) = 1)
 select o.*, m.umkm_key
-from (select * from gofood union all select * from shopee union all select * from uvo) o
+from (select * from gofood union all select * from shopee union all select * from uvo
+      union all select * from mbizmarket) o
 left join merchants m using (platform, platform_merchant_id);
 
 create table survey as
@@ -702,6 +859,19 @@ union all
  from approved semi join repeated using (survey_period, umkm_key)
  qualify row_number() over (partition by survey_period, umkm_key
                             order by submitted_at_utc desc nulls last, file_rank desc, row_order desc) = 1);
+
+-- Training lists: one row per (activity, UMKM), its latest landed row (within a file the last: a
+-- registration repeated in one file is no error); attended when any of its rows says Hadir.
+create table training as
+select *, min(registered_date_wib) over (partition by activity_id, umkm_key) as first_registered_date_wib,
+       bool_or(attended) over (partition by activity_id, umkm_key) as attended_any
+from training_rows
+qualify row_number() over (partition by activity_id, umkm_key order by file_rank desc, row_order desc) = 1;
+
+-- The Lapak Ganjar log: one promotion per (day, UMKM), its latest landed row.
+create table promotions as
+select * from lapak_ganjar_rows
+qualify row_number() over (partition by shown_date, umkm_key order by file_rank desc, row_order desc) = 1;
 
 -- Program turnover (data contract 3): counted orders of enrolled merchants on the program's
 -- platform (and GoBiz feature), inside the program window, on or after the joining date.
@@ -718,26 +888,43 @@ where o.is_counted
 
 -- ================================================================ marts
 
+-- Every UMKM of the registry, the survey, a training list or the Lapak Ganjar log. Business name,
+-- region and sector each from the first source that has one, in this order (registry, survey,
+-- training, Lapak Ganjar), within a source the latest landed record; nib the latest landed one of
+-- any source; scale from the survey only; first_seen_date the earliest record date of any source.
 create table dim_umkm as
 with records as (
-    select umkm_key, nib, business_name, region_code, sector_code, submitted_at_utc as record_ts,
-           first_submitted_date_wib as record_date, file_rank, row_order from survey
+    select 1 as precedence, umkm_key, nib, business_name, region_code, sector_code, joined_date::timestamp as record_ts,
+           joined_date as record_date, file_rank, row_order
+    from enrollments
     union all
-    select umkm_key, nib, business_name, region_code, sector_code, joined_date::timestamp, joined_date, file_rank, row_order
-    from enrollments),
-latest as (
-    select *, min(record_date) over (partition by umkm_key) as first_seen_date from records
-    qualify row_number() over (partition by umkm_key order by file_rank desc, record_ts desc nulls last, row_order desc) = 1),
-nibs as (
-    select umkm_key, nib from records where nib is not null
-    qualify row_number() over (partition by umkm_key order by file_rank desc, record_ts desc nulls last, row_order desc) = 1),
+    select 2, umkm_key, nib, business_name, region_code, sector_code, submitted_at_utc, first_submitted_date_wib,
+           file_rank, row_order
+    from survey
+    union all
+    select 3, umkm_key, nib, business_name, region_code, sector_code, registered_utc, first_registered_date_wib,
+           file_rank, row_order
+    from training
+    union all
+    select 4, umkm_key, nib, business_name, region_code, sector_code, shown_date::timestamp, shown_date, file_rank, row_order
+    from promotions),
+attributes as (
+    select umkm_key, min(record_date) as first_seen_date,
+           first(business_name order by precedence, file_rank desc, record_ts desc nulls last, row_order desc)
+               filter (where business_name is not null) as business_name,
+           first(region_code order by precedence, file_rank desc, record_ts desc nulls last, row_order desc)
+               filter (where region_code is not null) as region_code,
+           first(sector_code order by precedence, file_rank desc, record_ts desc nulls last, row_order desc)
+               filter (where sector_code is not null) as sector_code,
+           first(nib order by file_rank desc, record_ts desc nulls last, row_order desc)
+               filter (where nib is not null) as nib
+    from records group by umkm_key),
 scales as (
     select umkm_key, scale from survey where scale is not null
     qualify row_number() over (partition by umkm_key
                                order by survey_period desc, submitted_at_utc desc nulls last, file_rank desc, row_order desc) = 1)
-select latest.umkm_key, latest.business_name, nibs.nib, latest.region_code, latest.sector_code, scales.scale,
-       latest.first_seen_date
-from latest left join nibs using (umkm_key) left join scales using (umkm_key);
+select a.umkm_key, a.business_name, a.nib, a.region_code, a.sector_code, scales.scale, a.first_seen_date
+from attributes a left join scales using (umkm_key);
 
 create view fct_orders as select * from orders;
 

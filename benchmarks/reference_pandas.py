@@ -76,6 +76,7 @@ def split_region(name: str) -> tuple[str | None, str]:
 
 REGION_CODES = set(REGIONS["region_code"])
 PROGRAM_IDS = set(PROGRAMS["program_id"])
+ACTIVITY_IDS = set(pd.read_csv(SEEDS / "activities.csv", dtype=str)["activity_id"])
 REGION_BY_NAME = {split_region(n): c for n, c in zip(REGIONS["region_name"], REGIONS["region_code"])}
 REGION_BY_BASE = {}
 for _name, _code in zip(REGIONS["region_name"], REGIONS["region_code"]):
@@ -247,6 +248,40 @@ def region(code, name):
     return candidates[0] if len(candidates) == 1 else BAD
 
 
+def region_cell(v):
+    """One column holding a region name or a BPS code, as staff fill a form: empty is no region."""
+    text = str(int(v)) if isinstance(v, (int, float)) and not isinstance(v, bool) and not is_empty(v) else clean(v)
+    if text is None:
+        return None
+    if re.fullmatch(r"'?\s*\d{2}\s*\.?\s*\d{2}\s*", text):
+        return region(text.lstrip("'"), None)
+    return region(None, text)
+
+
+FORMS_TIME = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2}) ([AP]M) GMT([+-]\d{1,2})(?::?(\d{2}))?",
+                        re.IGNORECASE)
+
+
+def forms_utc(v):
+    """Google Forms' csv timestamp `2021/08/10 9:03:22 AM GMT+7` -> naive UTC; else a WIB timestamp cell."""
+    match = FORMS_TIME.fullmatch(clean(v) or "") if isinstance(v, str) else None
+    if match is None:
+        return utc(v, 7)
+    year, month, mday, hour, minute, second = (int(part) for part in match.groups()[:6])
+    if not 1 <= hour <= 12:
+        return BAD
+    hour = hour % 12 + (12 if match[7].upper() == "PM" else 0)
+    zone_hours, zone_minutes = int(match[8]), int(match[9] or 0)
+    try:
+        local = datetime(year, month, mday, hour, minute, second,
+                         tzinfo=timezone(timedelta(hours=zone_hours, minutes=zone_minutes if zone_hours >= 0
+                                                   else -zone_minutes)))
+    except ValueError:
+        return BAD
+    value = local.astimezone(timezone.utc).replace(tzinfo=None)
+    return value if 1990 <= value.year < 2050 else BAD
+
+
 def lookup(table: dict, required: bool):
     def parse(v):
         text = clean(v)
@@ -284,6 +319,9 @@ REQUIRED = {
     "gofood": ["Transaction ID", "Transaction time", "Amount", "Transaction Status", "Feature", "Merchant ID"],
     "shopee": ["No. Pesanan", "Status Pesanan", "Waktu Pesanan Dibuat", "Jumlah"],
     "uvo": ["id_transaksi", "id_peserta", "tanggal_transaksi", "negara_pembeli", "mata_uang", "nilai", "status"],
+    "mbizmarket": ["No. Pesanan", "Tanggal Pesanan", "ID Vendor", "Subtotal", "Status Pesanan"],
+    "training": ["Timestamp", "Kode Kegiatan", "Nama Usaha"],
+    "lapak_ganjar": ["Tanggal Tayang", "Nama Usaha"],
 }
 OPTIONAL = {
     "survey": ["start", "end", "nik_pemilik", "nib", "kode_kabkota", "kabupaten_kota", "skala_usaha", "kendala_utama",
@@ -295,9 +333,15 @@ OPTIONAL = {
     "shopee": ["Waktu Pesanan Selesai", "Nomor Referensi SKU", "Nama Variasi", "Harga Setelah Diskon",
                "Total Harga Produk", "Returned quantity", "Total Pembayaran", "Dibayar Pembeli"],
     "uvo": ["nama_peserta"],
+    "mbizmarket": ["Nama Vendor", "Instansi Pembeli", "Satuan Kerja", "PPN", "Ongkos Kirim", "Total Pesanan",
+                   "Nama PIC Pembeli", "Email PIC", "No. HP PIC"],
+    "training": ["Nama Lengkap", "NIK", "Nomor WhatsApp", "NIB (jika ada)", "Kabupaten/Kota", "Bidang Usaha",
+                 "Kehadiran"],
+    "lapak_ganjar": ["NIK Pemilik", "NIB", "Kabupaten/Kota", "Bidang Usaha", "Produk", "Tautan Unggahan"],
 }
 EXTENSIONS = {"survey": (".csv", ".xlsx"), "enrollment": (".csv", ".xlsx"), "gofood": (".csv",),
-              "shopee": (".csv", ".xlsx"), "uvo": (".csv", ".json")}
+              "shopee": (".csv", ".xlsx"), "uvo": (".csv", ".json"), "mbizmarket": (".csv", ".xlsx"),
+              "training": (".csv", ".xlsx"), "lapak_ganjar": (".csv", ".xlsx")}
 
 
 def landing_files(landing: Path) -> list[tuple[str, str, Path]]:
@@ -371,6 +415,8 @@ def read_file(source: str, relative: str, path: Path) -> pd.DataFrame | None:
     if source in ("survey", "enrollment") and not ({"nik_pemilik", "nib"} & set(frame.columns)
                                                    and {"kode_kabkota", "kabupaten_kota"} & set(frame.columns)):
         return None
+    if source == "lapak_ganjar" and not {"NIK Pemilik", "NIB"} & set(frame.columns):
+        return None
     if source == "shopee":
         if not {"Harga Setelah Diskon", "Total Harga Produk"} & set(frame.columns):
             return None
@@ -398,7 +444,10 @@ def load_landing(landing: Path) -> dict[str, pd.DataFrame]:
         seen.add(digest)
         frame["file_rank"] = rank
         frames[source].append(frame)
-    return {source: pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    # a source without a usable file (a zone written before it existed): no rows, its columns
+    empty = {source: pd.DataFrame({c: pd.Series(dtype=object) for c in REQUIRED[source] + OPTIONAL[source]
+                                   + ["columns_present", "row", "file_rank", "shop_id"]}) for source in frames}
+    return {source: pd.concat(parts, ignore_index=True) if parts else empty[source]
             for source, parts in frames.items()}
 
 
@@ -567,6 +616,72 @@ def uvo_rows(raw: pd.DataFrame) -> pd.DataFrame:
     return latest_first(df, ["order_id"])
 
 
+MBIZ_STATUSES = {s.lower(): s for s in ("Menunggu Konfirmasi", "Diproses", "Dikirim", "Diterima", "Selesai",
+                                          "Dibatalkan", "Ditolak")}
+
+
+def mbizmarket_rows(raw: pd.DataFrame) -> pd.DataFrame:
+    """Mbizmarket orders: Subtotal is the turnover; the parts must make Total Pesanan (within Rp 1)."""
+    df = pd.DataFrame({"file_rank": raw["file_rank"], "row": raw["row"]})
+    df["order_id"] = col(raw, "No. Pesanan").map(clean)
+    df["order_ts_utc"] = col(raw, "Tanggal Pesanan").map(lambda v: utc(v, 7))
+    df["platform_merchant_id"] = col(raw, "ID Vendor").map(clean)
+    df["amount_idr"] = col(raw, "Subtotal").map(money)
+    df["status_raw"] = col(raw, "Status Pesanan").map(choice(MBIZ_STATUSES))
+    vat, shipping, total = (col(raw, c).map(money) for c in ("PPN", "Ongkos Kirim", "Total Pesanan"))
+    bad = rejected(*[df[c] for c in df.columns], vat, shipping, total)
+    bad |= df[["order_id", "order_ts_utc", "platform_merchant_id", "amount_idr", "status_raw"]].isna().any(axis=1)
+    parts = [None if b or s is None or t is None else abs(s + (v or 0) + (h or 0) - t)
+             for b, s, v, h, t in zip(bad, df["amount_idr"], vat, shipping, total)]
+    bad |= pd.Series([p is not None and p > 1 for p in parts], index=df.index)
+    df = df[~bad].copy()
+    df["platform"], df["feature"], df["buyer_country"], df["currency"] = "mbizmarket", None, "ID", "IDR"
+    df["order_date"] = (df["order_ts_utc"] + WIB).map(lambda t: t.date())
+    df["is_counted"] = df["status_raw"] == "Selesai"
+    df["amount_original"] = df["amount_idr"]
+    return latest_first(df, ["order_id"])
+
+
+def business_rows(raw: pd.DataFrame, df: pd.DataFrame, nik: str, nib: str, salt: str,
+                  required: list[str]) -> pd.DataFrame:
+    """The columns a training list and the Lapak Ganjar log share; the rows that break a rule left out."""
+    df["nik"] = col(raw, nik).map(lambda v: digits(v, 16))
+    df["nib"] = col(raw, nib).map(lambda v: digits(v, 13))
+    df["business_name"] = col(raw, "Nama Usaha").map(clean)
+    df["region_code"] = col(raw, "Kabupaten/Kota").map(region_cell)
+    df["sector_code"] = col(raw, "Bidang Usaha").map(lookup(SECTORS, False))
+    bad = rejected(*[df[c] for c in df.columns]) | (df["nik"].isna() & df["nib"].isna())
+    bad |= df[required + ["business_name"]].isna().any(axis=1)
+    df = df[~bad].copy()
+    df["umkm_key"] = [umkm_key(n, b, salt) for n, b in zip(df["nik"], df["nib"])]
+    return df
+
+
+def training_rows(raw: pd.DataFrame, salt: str) -> pd.DataFrame:
+    """Training lists, one row per (activity, UMKM): the latest landed row (a repeat inside a file is
+    no error: its last row), attended when any of its rows says Hadir."""
+    df = pd.DataFrame({"file_rank": raw["file_rank"], "row": raw["row"]})
+    df["activity_id"] = col(raw, "Kode Kegiatan").map(clean).map(lambda a: a if a is None or a in ACTIVITY_IDS
+                                                                   else BAD)
+    df["registered_utc"] = col(raw, "Timestamp").map(forms_utc)
+    df["attendance"] = col(raw, "Kehadiran").map(choice({"hadir": "Hadir", "tidak hadir": "Tidak Hadir"}))
+    df = business_rows(raw, df, "NIK", "NIB (jika ada)", salt, ["activity_id", "registered_utc"])
+    df["registered_date_wib"] = (df["registered_utc"] + WIB).map(lambda t: t.date())
+    group = df.groupby(["activity_id", "umkm_key"])
+    df["first_registered_date_wib"] = group["registered_date_wib"].transform("min")
+    df["attended"] = (df["attendance"] == "Hadir").groupby([df["activity_id"], df["umkm_key"]]).transform("any")
+    return df.sort_values(["file_rank", "row"], ascending=False).drop_duplicates(["activity_id", "umkm_key"])
+
+
+def lapak_ganjar_rows(raw: pd.DataFrame, salt: str) -> pd.DataFrame:
+    """The Lapak Ganjar log, one promotion per (day, UMKM): its latest landed row; days in 2020-2030."""
+    df = pd.DataFrame({"file_rank": raw["file_rank"], "row": raw["row"]})
+    df["shown_date"] = col(raw, "Tanggal Tayang").map(day).map(
+        lambda d: d if d is None or d is BAD or date(2020, 1, 1) <= d <= date(2030, 12, 31) else BAD)
+    df = business_rows(raw, df, "NIK Pemilik", "NIB", salt, ["shown_date"])
+    return df.sort_values(["file_rank", "row"], ascending=False).drop_duplicates(["shown_date", "umkm_key"])
+
+
 def latest_first(df: pd.DataFrame, key: list[str]) -> pd.DataFrame:
     """The latest landed file wins; inside one file its first row (a repeat is rejected)."""
     return df.sort_values(["file_rank", "row"], ascending=[False, True]).drop_duplicates(key)
@@ -589,7 +704,8 @@ def build(landing: Path, salt: str) -> dict[str, pd.DataFrame]:
     columns = ["platform", "order_id", "platform_merchant_id", "feature", "order_date", "order_ts_utc", "status_raw",
                "is_counted", "buyer_country", "currency", "amount_original", "amount_idr"]
     orders = pd.concat([gofood_rows(raw["gofood"])[columns], shopee_rows(raw["shopee"])[columns],
-                        uvo_rows(raw["uvo"])[columns]], ignore_index=True)
+                        uvo_rows(raw["uvo"])[columns], mbizmarket_rows(raw["mbizmarket"])[columns]],
+                       ignore_index=True)
     merchants = enrollments.sort_values(["file_rank", "row"], ascending=False) \
                            .drop_duplicates(["platform", "platform_merchant_id"])
     orders = orders.merge(merchants[["platform", "platform_merchant_id", "umkm_key"]],
@@ -607,7 +723,9 @@ def build(landing: Path, salt: str) -> dict[str, pd.DataFrame]:
     matched["foreign_idr"] = [a if c != "ID" else Decimal(0)
                               for a, c in zip(matched["amount_idr"], matched["buyer_country"])]
 
-    dim_umkm = build_dim_umkm(survey, enrollments)
+    training = training_rows(raw["training"], salt)
+    promotions = lapak_ganjar_rows(raw["lapak_ganjar"], salt)
+    dim_umkm = build_dim_umkm(survey, enrollments, training, promotions)
     marts = {
         "mart_impact_summary": impact_summary(survey),
         "mart_turnover_monthly": turnover_monthly(matched, dim_umkm),
@@ -616,22 +734,35 @@ def build(landing: Path, salt: str) -> dict[str, pd.DataFrame]:
     return marts | {"dim_umkm": dim_umkm, "fct_orders": orders}
 
 
-def build_dim_umkm(survey: pd.DataFrame, enrollments: pd.DataFrame) -> pd.DataFrame:
-    keep = ["umkm_key", "nib", "business_name", "region_code", "sector_code", "record_ts", "record_date", "file_rank",
-            "row"]
+def build_dim_umkm(survey: pd.DataFrame, enrollments: pd.DataFrame, training: pd.DataFrame,
+                   promotions: pd.DataFrame) -> pd.DataFrame:
+    """Every UMKM of the registry, the survey, a training list or the Lapak Ganjar log. Business name,
+    region and sector each from the first of these sources (in that order) that has one, within a
+    source the latest landed record; nib the latest landed of any source; scale from the survey."""
+    keep = ["precedence", "umkm_key", "nib", "business_name", "region_code", "sector_code", "record_ts", "record_date",
+            "file_rank", "row"]
     records = pd.concat([
-        survey.assign(record_ts=survey["submitted_at_utc"], record_date=survey["first_submitted_date_wib"])[keep],
-        enrollments.assign(record_ts=pd.to_datetime(enrollments["joined_date"]),
+        enrollments.assign(precedence=1, record_ts=pd.to_datetime(enrollments["joined_date"]),
                            record_date=enrollments["joined_date"])[keep],
+        survey.assign(precedence=2, record_ts=survey["submitted_at_utc"],
+                      record_date=survey["first_submitted_date_wib"])[keep],
+        training.assign(precedence=3, record_ts=training["registered_utc"],
+                        record_date=training["first_registered_date_wib"])[keep],
+        promotions.assign(precedence=4, record_ts=pd.to_datetime(promotions["shown_date"]),
+                          record_date=promotions["shown_date"])[keep],
     ], ignore_index=True)
-    order = ["file_rank", "record_ts", "row"]
-    latest = records.sort_values(order, ascending=False).drop_duplicates("umkm_key")
-    nibs = records[records["nib"].notna()].sort_values(order, ascending=False).drop_duplicates("umkm_key")
+    records["record_ts"] = pd.to_datetime(records["record_ts"])
+    # latest landed first: file, then record time (missing last), then row; nulls of each attribute skipped
+    records = records.sort_values(["file_rank", "record_ts", "row"], ascending=False, na_position="last")
+    dim = records.groupby("umkm_key")["record_date"].min().rename("first_seen_date").reset_index()
+    by_precedence = records.sort_values("precedence", kind="stable")
+    for attribute, ordered in (("business_name", by_precedence), ("region_code", by_precedence),
+                               ("sector_code", by_precedence), ("nib", records)):
+        first = ordered[ordered[attribute].notna()].drop_duplicates("umkm_key")
+        dim = dim.merge(first[["umkm_key", attribute]], on="umkm_key", how="left")
     scales = survey[survey["scale"].notna()].sort_values(["survey_period", "submitted_at_utc", "file_rank", "row"],
                                                          ascending=False).drop_duplicates("umkm_key")
-    first_seen = records.groupby("umkm_key")["record_date"].min().rename("first_seen_date")
-    return latest.drop(columns="nib").merge(nibs[["umkm_key", "nib"]], on="umkm_key", how="left") \
-                 .merge(scales[["umkm_key", "scale"]], on="umkm_key", how="left").merge(first_seen, on="umkm_key")
+    return dim.merge(scales[["umkm_key", "scale"]], on="umkm_key", how="left")
 
 
 def decimal_sum(values) -> Decimal:
@@ -720,10 +851,16 @@ def run(landing: Path, salt: str, out: Path) -> dict:
         "seconds": round(time.perf_counter() - started, 3),
         "rows": {mart: len(tables[mart]) for mart in SCHEMAS},
         "checks": {"dim_umkm_rows": len(dim), "dim_umkm_nib": int(dim["nib"].notna().sum()),
-                   "dim_umkm_scale": int(dim["scale"].notna().sum()), "fct_orders_rows": len(fct),
+                   "dim_umkm_scale": int(dim["scale"].notna().sum()),
+                   "dim_umkm_region": int(dim["region_code"].notna().sum()),
+                   "dim_umkm_sector": int(dim["sector_code"].notna().sum()), "fct_orders_rows": len(fct),
                    "fct_orders_with_umkm": int(fct["umkm_key"].notna().sum()),
                    "fct_orders_counted": int(fct["is_counted"].sum()),
-                   "fct_orders_amount_idr": str(decimal_sum(fct["amount_idr"]))},
+                   "fct_orders_amount_idr": str(decimal_sum(fct["amount_idr"])),
+                   "fct_orders_by_platform": {
+                       platform: [len(orders), int(orders["umkm_key"].notna().sum()), int(orders["is_counted"].sum()),
+                                  str(decimal_sum(orders["amount_idr"]))]
+                       for platform, orders in sorted(fct.groupby("platform"), key=lambda pair: pair[0])}},
     }
     (out / "reference_pandas.json").write_text(json.dumps(report, indent=2))
     return report

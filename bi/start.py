@@ -14,8 +14,9 @@ Runs with the Python of `.venv-bi` (Superset's SQLAlchemy and Flask pins clash w
    a new connection per query (Superset's default NullPool), so no query holds a file that a
    publication replaced, and no BI query blocks a build. What the bundle holds replaces what
    Superset holds (edit in Superset, then `bi/export.py`).
-5. Writes the PPKM periods (`restriction_periods.csv`) as the annotation layer "Periode PPKM"
-   and points the charts' annotations at it (the importer drops them).
+5. Writes the PPKM periods of the dbt seed `restriction_periods.csv` (the periods
+   `mart_restriction_periods` is built from) as the annotation layer "Periode PPKM", and points
+   the charts' annotations at it (the importer drops them): `bi/ppkm_layer.py`.
 6. Registers the PostgreSQL marts as database "UMKM marts (PostgreSQL)" when `UMKM_POSTGRES_URL`
    is set (see `postgres_url`), and says so when that server does not answer.
 7. Serves with gunicorn until stopped (Ctrl-C), unless `--setup-only`.
@@ -25,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import io
 import json
 import logging
@@ -43,6 +43,7 @@ from importlib.metadata import version as installed_version
 from pathlib import Path
 
 import yaml
+from ppkm_layer import restore_annotations, write_layer
 
 ROOT = Path(__file__).resolve().parents[1]
 BI_DIR = ROOT / "bi"
@@ -50,10 +51,7 @@ ASSETS = BI_DIR / "assets"
 SERVING_DB_NAME = "marts.duckdb"
 DUCKDB_DATABASE_FILE = "databases/UMKM_marts_DuckDB.yaml"
 POSTGRES_DATABASE_NAME = "UMKM marts (PostgreSQL)"
-ANNOTATION_LAYER = "Periode PPKM"
 DEMO_PASSWORD = "admin"
-# The PPKM periods: the dbt seed once the rest of the seed lands (issue 13), else the contract's.
-PERIOD_FILES = [ROOT / "dbt_project" / "seeds" / "restriction_periods.csv", BI_DIR / "restriction_periods.csv"]
 
 
 class SetupError(SystemExit):
@@ -110,12 +108,6 @@ def duckdb_uri(path: Path) -> str:
     return f"duckdb:///{path}"
 
 
-def ppkm_periods() -> list[dict]:
-    source = next(path for path in PERIOD_FILES if path.exists())
-    with source.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
 def bundle(serving: Path) -> dict[str, str]:
     """The files of bi/assets as Superset's importer takes them from a zip ({path: text}), with the
     serving copy's path in the DuckDB database. bi/assets is a dashboard export (`type:
@@ -134,16 +126,6 @@ def bundle(serving: Path) -> dict[str, str]:
     if DUCKDB_DATABASE_FILE not in contents:
         raise SetupError(f"{ASSETS / DUCKDB_DATABASE_FILE} is missing: the dashboards' database")
     return contents
-
-
-def annotation_layers(chart: dict, layer_id: int) -> list[dict]:
-    """The chart's native annotation layers, pointed at the PPKM layer of this Superset."""
-    layers = [dict(layer) for layer in chart.get("params", {}).get("annotation_layers") or []
-              if layer.get("annotationType") != "FORMULA"]
-    for layer in layers:
-        if layer.get("sourceType") == "NATIVE" and layer.get("name") == ANNOTATION_LAYER:
-            layer["value"] = layer_id
-    return layers
 
 
 # ------------------------------------------------------------------ Superset set-up
@@ -188,7 +170,11 @@ def setup(serving: Path, home: Path) -> None:
         admin = _admin_user()
         contents = bundle(serving)
         _import_assets(contents, admin)
-        _restore_annotations(contents, _annotation_layer())
+        try:
+            layer_id = write_layer()
+        except ValueError as error:
+            raise SetupError(str(error)) from error
+        restore_annotations(contents, layer_id)
         _register_postgres()
 
 
@@ -232,28 +218,6 @@ def _admin_user():
     return user
 
 
-def _annotation_layer() -> int:
-    """The PPKM periods as a native annotation layer, rewritten at each start."""
-    from datetime import datetime, timedelta
-
-    from superset.extensions import db
-    from superset.models.annotations import Annotation, AnnotationLayer
-    layer = db.session.query(AnnotationLayer).filter_by(name=ANNOTATION_LAYER).one_or_none()
-    if layer is None:
-        layer = AnnotationLayer(name=ANNOTATION_LAYER, descr="Pemberlakuan Pembatasan Kegiatan Masyarakat (PPKM), "
-                                                              "dari restriction_periods.csv")
-        db.session.add(layer)
-        db.session.flush()
-    db.session.query(Annotation).filter_by(layer_id=layer.id).delete()
-    for period in ppkm_periods():
-        start = datetime.fromisoformat(period["start_date"])
-        end = datetime.fromisoformat(period["end_date"]) + timedelta(days=1) - timedelta(seconds=1)
-        db.session.add(Annotation(layer_id=layer.id, short_descr=period["period_name"], start_dttm=start,
-                                  end_dttm=end, long_descr=period.get("note") or None))
-    db.session.commit()
-    return layer.id
-
-
 def _import_assets(contents: dict[str, str], admin) -> None:
     from flask import g
 
@@ -268,31 +232,6 @@ def _import_assets(contents: dict[str, str], admin) -> None:
               for kind in ("datasets", "charts", "dashboards")}
     say(f"imported {counts['dashboards']} dashboards, {counts['charts']} charts, {counts['datasets']} datasets "
         f"from {ASSETS.relative_to(ROOT)}/")
-
-
-def _restore_annotations(contents: dict[str, str], layer_id: int) -> None:
-    """Superset's importer keeps only formula annotations (it cannot resolve a layer's id): put the
-    charts' PPKM intervals back, in their params and in their stored query context."""
-    from superset.extensions import db
-    from superset.models.slice import Slice
-    for name, text in contents.items():
-        if not name.startswith("charts/"):
-            continue
-        config = yaml.safe_load(text)
-        layers = annotation_layers(config, layer_id)
-        if not layers:
-            continue
-        chart = db.session.query(Slice).filter_by(uuid=config["uuid"]).one()
-        params = json.loads(chart.params or "{}")
-        params["annotation_layers"] = layers
-        chart.params = json.dumps(params)
-        if chart.query_context:
-            context = json.loads(chart.query_context)
-            context.setdefault("form_data", {})["annotation_layers"] = layers
-            for query in context.get("queries", []):
-                query["annotation_layers"] = layers
-            chart.query_context = json.dumps(context)
-    db.session.commit()
 
 
 def postgres_url() -> tuple[str, str] | None:

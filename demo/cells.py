@@ -258,3 +258,9 @@ def _round_nice(values, rng, p_three: float = 0.3) -> np.ndarray:
     digits = np.where(rng.random(len(v)) < p_three, 3, 2)
     unit = 10.0 ** np.maximum(np.floor(np.log10(v)) - digits + 1, 3)
     return (np.round(v / unit) * unit).astype(np.int64)
+
+
+def _excel_serial(local_secs) -> pa.Array:
+    """Epoch seconds (already shifted to local time) -> Excel date-time serial numbers as text."""
+    serial = np.asarray(local_secs, dtype=np.int64) / DAY + 25569.0
+    return pc.cast(pa.array(serial), _LS)

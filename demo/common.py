@@ -16,12 +16,15 @@ from demo.cells import _cat, _day, _digits, _distinct_ints, _join_chars, _pick, 
 
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
-SOURCES = ("survey", "enrollment", "gofood", "shopee", "uvo")
+SOURCES = ("survey", "enrollment", "gofood", "shopee", "uvo", "mbizmarket", "training", "lapak_ganjar")
 PROVINCE_SCALE = 20              # from here on files are cut as the province receives them (see `demo`)
-# per scale unit (survey submissions: 1,750 + 1,200 respondents, ~3% of whom answer twice)
-UMKM_PER_SCALE, SURVEY_RESPONDENTS_PER_SCALE, ENROLLMENTS_PER_SCALE = 2_600, 2_950, 400
-GOBIZ_PER_SCALE, SHOPEE_PER_SCALE, UVO_PER_SCALE = 20_000, 3_000, 600
-ORDERS_PER_SCALE = GOBIZ_PER_SCALE + SHOPEE_PER_SCALE + UVO_PER_SCALE
+# per scale unit (survey submissions: 1,750 + 1,200 respondents, ~3% of whom answer twice;
+# enrollments: 400 in the four partner programs and 30 Mbizmarket vendors)
+UMKM_PER_SCALE, SURVEY_RESPONDENTS_PER_SCALE, MBIZ_VENDORS_PER_SCALE = 2_600, 2_950, 30
+ENROLLMENTS_PER_SCALE = 400 + MBIZ_VENDORS_PER_SCALE
+GOBIZ_PER_SCALE, SHOPEE_PER_SCALE, UVO_PER_SCALE, MBIZ_PER_SCALE = 20_000, 3_000, 600, 200
+ORDERS_PER_SCALE = GOBIZ_PER_SCALE + SHOPEE_PER_SCALE + UVO_PER_SCALE + MBIZ_PER_SCALE
+LAPAK_PER_DAY = 1.3               # Lapak Ganjar promotions a day in 2021, per scale unit
 BENCHMARK_SCALES = {"2.5M orders": 106, "5M orders": 212, "10M orders": 425}
 
 
@@ -235,8 +238,8 @@ def _few(n: int, per: int, minimum: int = 2) -> int:
 
 # ================================================================ the world: population and programs
 
-PROGRAMS = ["gofood_banner_promo", "goshop", "shopee_kampus_umkm", "uvo_2021"]
-BANNER, GOSHOP, SHOPEE, UVO = range(4)
+PROGRAMS = ["gofood_banner_promo", "goshop", "shopee_kampus_umkm", "uvo_2021", "mbizmarket_pbj"]
+BANNER, GOSHOP, SHOPEE, UVO, MBIZ = range(5)
 
 
 class _World:
@@ -309,7 +312,25 @@ class _World:
                                       "merchant": merchant, "nib_only": nib_only})
         self.uvo_width = max(4, len(str(int(uvo.sum()))))
 
+    @cached_property
+    def mbiz(self) -> pd.DataFrame:
+        """The Mbizmarket vendors of program `mbizmarket_pbj`, drawn apart (`demo.story`): the other
+        programs' registry rows, and every file made from them, do not depend on them."""
+        from demo.story import _mbiz_vendors
+
+        return _mbiz_vendors(self)
+
+    @cached_property
+    def promotions(self):
+        """Who was shown on Lapak Ganjar, and when (`demo.story`)."""
+        from demo.story import _promotions
+
+        return _promotions(self)
+
     def merchant_ids(self, rows: pd.DataFrame) -> pa.Array:
         program, merchant = rows["program"].to_numpy(), rows["merchant"].to_numpy()
-        uvo = _cat("UVO-", _join_chars([_digits(merchant, self.uvo_width)], len(merchant)))
+        n = len(merchant)
+        uvo = _cat("UVO-", _join_chars([_digits(merchant, self.uvo_width)], n))
+        if (program == MBIZ).any():
+            uvo = _where(program == MBIZ, _cat("MBZ-", _join_chars([_digits(merchant, 6)], n)), uvo)
         return _select([program <= GOSHOP, program == SHOPEE], [_cat("G", _str(merchant)), _str(merchant)], uvo)

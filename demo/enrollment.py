@@ -68,7 +68,7 @@ def _one_row(table: dict, position: int, **changes) -> dict:
 def _write_enrollment(out: _Landing, world: _World) -> None:
     rng = world.rng("enrollment-files")
     e = world.enrolled
-    out.count("enrollment", participants=len(e))
+    out.count("enrollment", participants=len(e) + len(world.mbiz))
     gofood = e[e["program"] <= GOSHOP].sort_values(["joined", "program"], kind="stable")
     early_cut = _day(2021, 5, 31)
 
@@ -120,3 +120,17 @@ def _write_enrollment(out: _Landing, world: _World) -> None:
     table, _ = _enrollment_frame(world, rows, rng, "iso")
     out.put("enrollment/peserta_shopee_kampus_umkm_batch2.csv", _csv_bytes(table), _at(2022, 7, 4, 13, 20),
             len(rows))
+
+    # 5. Mbizmarket vendors (program mbizmarket_pbj), from a generator of their own: the first cohort
+    #    as a plain csv after its training, the second as xlsx
+    rng = world.rng("enrollment-files-mbiz")
+    mbiz = world.mbiz.sort_values(["joined", "merchant"], kind="stable")
+    rows = mbiz[mbiz["cohort"] == 0]
+    table, _ = _enrollment_frame(world, rows, rng, "dmy")
+    out.put("enrollment/peserta_mbizmarket_pbj_angkatan1.csv", _csv_bytes(table), _at(2021, 9, 6, 13, 12, 29),
+            len(rows))
+    rows = mbiz[mbiz["cohort"] == 1]
+    _, columns = _enrollment_frame(world, rows, rng, "xlsx")
+    when = _at(2022, 3, 14, 9, 21, 37)
+    out.put("enrollment/peserta_mbizmarket_pbj_angkatan2.xlsx",
+            _xlsx_bytes(ENROLL_COLUMNS, columns, "Peserta", when, creator="Bidang UMKM"), when, len(rows))

@@ -12,6 +12,7 @@ from demo.cells import (DAY, WIB, _at, _cat, _const, _daily_weights, _day, _digi
                         _join_chars, _month_index, _pick, _select, _str, _take, _uuid_text, _where, _ymd)
 from demo.common import GOBIZ_PER_SCALE, GOSHOP, _World, _bad_rows, _few
 from demo.files import _Landing, _csv_bytes
+from demo.story import LAPAK_LIFT, LAPAK_WINDOW, _first_promotion
 
 
 GOBIZ_COLUMNS = ["Transaction Date", "Transaction time", "Transaction ID", "Transaction Reference",
@@ -85,10 +86,15 @@ class _GoBiz:
         name = _where(rng.random(m) < 0.4, _cat(name, ", ", _pick(pop.region_base, pop.region[m_pop])), name)
         self.name, self.merchant_id = name, _cat("G", _str(self.gid))
 
-        # transactions per day: GOBIZ_PER_SCALE per scale unit in 2021, following the calendar and who sells
-        ramadan, ppkm = (_day(2021, 4, 13), _day(2021, 5, 12)), (_day(2021, 7, 3), _day(2021, 7, 25))
-        december = (_day(2021, 12, 1), _day(2021, 12, 31))
-        daily = _daily_weights(GOBIZ_FIRST_DAY, GOBIZ_DAYS + 1, [(*ramadan, 1.3), (*ppkm, 0.7), (*december, 1.1)], 1.2)
+        # a merchant shown on Lapak Ganjar sells a little more in the 30 days from its first day there
+        self.promoted = _first_promotion(world, m_pop) - GOBIZ_FIRST_DAY
+
+        # transactions per day: GOBIZ_PER_SCALE per scale unit in 2021, following the calendar and who sells;
+        # PPKM darurat (3-20 July) cuts orders by ~40%, and they come back over the next two weeks
+        ramadan, december = (_day(2021, 4, 13), _day(2021, 5, 12)), (_day(2021, 12, 1), _day(2021, 12, 31))
+        darurat, recovery = (_day(2021, 7, 3), _day(2021, 7, 20)), (_day(2021, 7, 21), _day(2021, 8, 3))
+        daily = _daily_weights(GOBIZ_FIRST_DAY, GOBIZ_DAYS + 1, [(*ramadan, 1.3), (*darurat, 0.6), (*recovery, 0.85),
+                                                                 (*december, 1.1)], 1.2)
         change = np.zeros(GOBIZ_DAYS + 2)
         np.add.at(change, self.start, self.rate)
         np.add.at(change, self.end, -self.rate * (self.end < GOBIZ_DAYS))
@@ -108,7 +114,8 @@ class _GoBiz:
         """The transactions of day d (WIB), in time order."""
         rng = self.world.rng(f"gobiz-day-{d}")
         active = np.flatnonzero((self.start <= d) & ((self.end == GOBIZ_DAYS) | (d < self.end)) & (self.rate > 0))
-        weight = self.rate[active]
+        since = d - self.promoted[active]
+        weight = self.rate[active] * np.where((since >= 0) & (since < LAPAK_WINDOW), LAPAK_LIFT, 1.0)
         n = int(self.counts[d])
         merchant = np.repeat(active, rng.multinomial(n, weight / weight.sum())) if n else np.zeros(0, np.int64)
         kind = self.kind[merchant]

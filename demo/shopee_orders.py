@@ -76,14 +76,20 @@ def _shopee_shops(scale: int) -> int:
     return round(10 * scale ** 0.6)
 
 
+def _shopee_folders(world: _World, rng) -> pd.DataFrame:
+    """The participants that send their exports (registry rows): the first draw of `rng` ("shopee")."""
+    e = world.enrolled
+    enrolled = e[e["program"] == SHOPEE].sort_values("joined", kind="stable")
+    candidates = enrolled[enrolled["joined"] <= _day(2022, 3, 31)]
+    n_folders = min(len(candidates), _shopee_shops(world.scale))
+    return candidates.iloc[np.sort(rng.choice(len(candidates), n_folders, replace=False))]
+
+
 def _shopee_data(world: _World) -> _Shopee:
     rng = world.rng("shopee")
     e, pop, s = world.enrolled, world.pop, world.scale
-    enrolled = e[e["program"] == SHOPEE].sort_values("joined", kind="stable")
     # only some participants send their exports; plus one shop in no program
-    candidates = enrolled[enrolled["joined"] <= _day(2022, 3, 31)]
-    n_folders = min(len(candidates), _shopee_shops(s))
-    chosen = candidates.iloc[np.sort(rng.choice(len(candidates), n_folders, replace=False))]
+    chosen = _shopee_folders(world, rng)
     outsider = rng.choice(np.flatnonzero(~np.isin(np.arange(pop.n), e["pop"])), 1)
     shop_pop = np.concatenate([chosen["pop"].to_numpy(), outsider])
     shop_ids = np.concatenate([chosen["merchant"].to_numpy(), _distinct_ints(rng, 1, 900_000_000, 999_999_999)])
@@ -127,6 +133,7 @@ def _shopee_data(world: _World) -> _Shopee:
                            (2022, 9), (2022, 10), (2022, 11), (2022, 12)]] + [(d(2022, 4, 2), d(2022, 5, 1), 1.3)]
     daily = _daily_weights(first_day, n_days, boosts, 1.1)
     day = first_day + _sample_days(rng, start[shop], np.full(n, n_days), daily)
+    day = _lapak_lift(world, shop_pop, shop, day, first_day + start, last_day)
     tod = np.where(rng.random(n) < 0.6, rng.integers(18 * 3600, 23 * 3600 + 3599, n),
                    rng.integers(6 * 3600, 18 * 3600, n))
     created = day * DAY + tod - WIB
@@ -176,6 +183,23 @@ def _shopee_data(world: _World) -> _Shopee:
     orders["voucher"] = np.where(orders["voucher"].to_numpy() * 2 > order_total, 0, orders["voucher"].to_numpy())
     orders["payment_total"] = order_total + orders["shipping"].to_numpy() - orders["voucher"].to_numpy()
     return _Shopee(shop_ids, orders, sn, lines, items, item_text, np.append(line_start, n_l))
+
+
+def _lapak_lift(world: _World, shop_pop: np.ndarray, shop: np.ndarray, day: np.ndarray, shop_start: np.ndarray,
+                last_day: int) -> np.ndarray:
+    """Orders of a shop shown on Lapak Ganjar: a few move into the 30 days from its first day there,
+    so that window holds ~`LAPAK_LIFT` times its share. Drawn from a stream of its own: the other
+    shops' orders (and files) stay as they are."""
+    from demo.story import LAPAK_LIFT, LAPAK_WINDOW, _first_promotion
+
+    rng = world.rng("shopee-lapak")
+    n = len(day)
+    promoted = _first_promotion(world, shop_pop)[shop]
+    active_days = (last_day - shop_start + 1)[shop]
+    share = (LAPAK_LIFT - 1) * LAPAK_WINDOW / np.maximum(active_days - LAPAK_WINDOW, 1)
+    outside = (day < promoted) | (day >= promoted + LAPAK_WINDOW)
+    move = (promoted >= shop_start[shop]) & outside & (rng.random(n) < share)
+    return np.where(move, promoted + rng.integers(0, LAPAK_WINDOW, n), day)
 
 
 def _stamp_digits(local_secs: np.ndarray) -> np.ndarray:

@@ -12,15 +12,19 @@ from demo.enrollment import _write_enrollment
 from demo.files import _Landing, _set_mtimes
 from demo.gofood import (GOBIZ_DAYS, GOBIZ_FIRST_DAY, _GoBiz, _feed_delivery, _feed_name, _feed_styles, _gobiz_report,
                          _write_gofood)
+from demo.lapak_ganjar import _write_lapak_ganjar
+from demo.mbizmarket import _write_mbizmarket
 from demo.shopee import _write_shopee
 from demo.survey import _write_survey
+from demo.training import _write_training
 from demo.uvo import _write_uvo
 
 
 _WRITERS = {"survey": _write_survey, "enrollment": _write_enrollment, "gofood": _write_gofood,
-            "shopee": _write_shopee, "uvo": _write_uvo}
-# two halves of about equal work at large scales, for two processes
-_HALVES = (("survey", "gofood"), ("enrollment", "shopee", "uvo"))
+            "shopee": _write_shopee, "uvo": _write_uvo, "mbizmarket": _write_mbizmarket, "training": _write_training,
+            "lapak_ganjar": _write_lapak_ganjar}
+# two halves of about equal work at large scales, for two processes (the last three sources are small)
+_HALVES = (("survey", "gofood"), ("enrollment", "shopee", "uvo", "mbizmarket", "training", "lapak_ganjar"))
 
 
 def _write_sources(landing_dir: Path, scale: int, seed: int, province: bool, sources: tuple,

@@ -47,7 +47,7 @@ class ParseLimits:
 def parse_landing_file(source: str | None, data: bytes, path: str) -> ParseResult:
     """Pick the parser for a path; files outside the source folders are refused."""
     if source is None:
-        raise QuarantineError("not in a source folder (survey/, enrollment/, gofood/, shopee/, uvo/)")
+        raise QuarantineError(f"not in a source folder ({', '.join(name + '/' for name in SOURCES)})")
     spec = SOURCES[source]
     if not path.lower().endswith(spec.extensions):
         raise QuarantineError(f"{source}/ takes {', '.join(spec.extensions)} files")

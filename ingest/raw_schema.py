@@ -114,11 +114,56 @@ SOURCE_TABLES: dict[str, dict[str, str]] = {
         "amount": "decimal(18,2)",           # in `currency`
         "status": "varchar",                 # lunas | batal | menunggu
     },
+    "mbizmarket_orders": {
+        "order_id": "varchar",               # No. Pesanan, the grain
+        "order_ts_utc": "timestamp",         # Tanggal Pesanan (WIB) as UTC
+        "order_date_wib": "date",
+        "vendor_id": "varchar",              # ID Vendor = platform_merchant_id in the registry
+        "vendor_name": "varchar",            # Nama Vendor (a business name)
+        "buyer_agency": "varchar",           # Instansi Pembeli (a government body, not personal)
+        "buyer_unit": "varchar",             # Satuan Kerja
+        "subtotal": "decimal(18,2)",         # goods value before tax and shipping: the turnover
+        "vat": "decimal(18,2)",              # PPN
+        "shipping": "decimal(18,2)",         # Ongkos Kirim
+        "order_total": "decimal(18,2)",      # Total Pesanan = subtotal + vat + shipping: never turnover
+        "order_status": "varchar",           # Selesai counts; the other Mbizmarket statuses do not
+        "buyer_contact_name": "varchar",     # PII: Nama PIC Pembeli
+        "buyer_contact_email": "varchar",    # PII: Email PIC
+        "buyer_contact_phone": "varchar",    # PII: No. HP PIC
+    },
+    "training_registrations": {
+        "activity_id": "varchar",            # Kode Kegiatan, in the activities seed
+        "registered_ts_utc": "timestamp",    # Timestamp of the Google Form (WIB) as UTC
+        "registered_date_wib": "date",
+        "umkm_key": "varchar",               # salted hash of NIK, else NIB
+        "nik": "varchar",                    # PII
+        "participant_name": "varchar",       # PII: Nama Lengkap
+        "whatsapp": "varchar",               # PII: Nomor WhatsApp
+        "business_name": "varchar",
+        "nib": "varchar",
+        "region_code": "varchar",            # null when the form left it empty
+        "sector_code": "varchar",            # null when the form left it empty
+        "attendance": "varchar",             # Kehadiran as marked: Hadir | Tidak Hadir | null
+        "attended": "boolean",               # Kehadiran = Hadir
+        "extra_columns": "varchar",          # JSON of the form's other questions (may hold PII)
+    },
+    "lapak_ganjar_promotions": {
+        "shown_date": "date",                # Tanggal Tayang
+        "umkm_key": "varchar",               # salted hash of NIK, else NIB
+        "nik": "varchar",                    # PII: NIK Pemilik
+        "nib": "varchar",
+        "business_name": "varchar",
+        "region_code": "varchar",            # null when the log left it empty
+        "sector_code": "varchar",            # null when the log left it empty
+        "product": "varchar",                # Produk
+        "post_url": "varchar",               # Tautan Unggahan
+    },
 }
 
 # Personal data (data contract section 4) and free text that may hold it: raw layer only.
 PERSONAL_COLUMNS = frozenset({"nik", "owner_name", "phone", "buyer_username", "recipient_name",
-                              "recipient_phone", "shipping_address", "extra_columns", "participant_name"})
+                              "recipient_phone", "shipping_address", "extra_columns", "participant_name",
+                              "buyer_contact_name", "buyer_contact_email", "buyer_contact_phone", "whatsapp"})
 
 LEDGER_DDL = """
 create table if not exists raw.landing_files (

@@ -1,4 +1,4 @@
-"""Reference data the parsers need: regions, sector and constraint labels, programs, FX.
+"""Reference data the parsers need: regions, sector and constraint labels, programs, FX, activities.
 
 Read from the dbt seeds (`dbt_project/seeds/`), the one copy of the reference data, so the
 parsers and the marts always agree.
@@ -42,6 +42,7 @@ class Reference:
     constraint_codes: dict[str, str]                # lowercased survey label -> constraint_code
     program_ids: frozenset[str]
     fx_months: frozenset[tuple[str, str]]           # (YYYY-MM, currency)
+    activity_ids: frozenset[str] = frozenset()       # trainings, bimtek, workshops, promotion
 
     def region_code(self, code, name) -> str:
         """Resolve a region: the BPS code wins; else the official name (data contract 2)."""
@@ -112,4 +113,5 @@ def load_reference() -> Reference:
         constraint_codes=_labels(_read_seed("constraints"), "constraint_code"),
         program_ids=frozenset(row["program_id"] for row in _read_seed("programs")),
         fx_months=frozenset((row["month"], row["currency"]) for row in _read_seed("fx_rates_monthly")),
+        activity_ids=frozenset(row["activity_id"] for row in _read_seed("activities")),
     )

@@ -257,7 +257,7 @@ def _to_datetime(value, us_order: bool) -> tuple[datetime, bool]:
     raise CellError("invalid_date", rule=_NOT_A_DATE)
 
 
-def _check_year(moment: datetime, value) -> datetime:
+def check_year(moment: datetime, value) -> datetime:
     if moment.year not in PLAUSIBLE_YEARS:
         raise CellError("implausible_date", rule=f"the year is outside {PLAUSIBLE_YEARS.start}-"
                                                  f"{PLAUSIBLE_YEARS.stop - 1}")
@@ -274,8 +274,8 @@ def parse_timestamp_utc(value, naive_zone: timezone = WIB) -> datetime | None:
     try:
         utc = moment.astimezone(timezone.utc).replace(tzinfo=None)
     except OverflowError:   # 0001-01-01 03:00 WIB is before the year 1 in UTC
-        return _check_year(moment.replace(tzinfo=None), value)
-    return _check_year(utc, value)
+        return check_year(moment.replace(tzinfo=None), value)
+    return check_year(utc, value)
 
 
 def parse_date(value, us_order: bool = False) -> date | None:
@@ -283,7 +283,7 @@ def parse_date(value, us_order: bool = False) -> date | None:
     if is_empty(value):
         return None
     moment, _ = _to_datetime(value, us_order=us_order)
-    return _check_year(moment, value).date()
+    return check_year(moment, value).date()
 
 
 def wib_date(utc_naive: datetime | None) -> date | None:

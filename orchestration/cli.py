@@ -91,7 +91,7 @@ def run_pipeline(quiet: bool = False) -> int:
     if work_to_do(settings) is None:
         say(f"umkm run: nothing new in {settings.landing_dir}, no model changed: the marts are current "
             f"(checked in {time.perf_counter() - started:.1f}s)")
-        print_program_summary(settings)
+        print_summaries(settings)
         return 0
 
     import dagster as dg
@@ -134,7 +134,7 @@ def run_pipeline(quiet: bool = False) -> int:
                 message = error.message.strip().splitlines()[0] if error else "unknown error"
                 print(f"FAILED: step {event.step_key}: {message}", file=sys.stderr)
         return 1
-    print_program_summary(settings)
+    print_summaries(settings)
     return 0
 
 
@@ -214,24 +214,61 @@ def print_landing_report(settings: Settings, since: datetime) -> None:
             print(f"  {status:<11} {path}: {detail}")
 
 
+def print_summaries(settings: Settings) -> None:
+    print_program_summary(settings)
+    print_intervention_summary(settings)
+
+
 def print_program_summary(settings: Settings) -> None:
+    rows = serving_rows(settings, "select program_id, platform, n_enrolled_umkm, n_active_umkm, n_orders, "
+                                  "turnover_idr, turnover_foreign_idr, n_buyer_countries "
+                                  "from mart_program_summary order by program_id")
+    print_table("program summary (marts.mart_program_summary)",
+                ("program", "platform", "enrolled", "active", "orders", "turnover (Rp)", "foreign (Rp)", "countries"),
+                [(r[0], r[1], *(rupiah(v) for v in r[2:])) for r in rows], text_columns=2)
+
+
+def print_intervention_summary(settings: Settings) -> None:
+    """Did it help? Per intervention, the UMKM's counted orders (any platform) in the 30 days before
+    its event date and in the 30 days from it (marts.mart_intervention_outcomes)."""
+    rows = serving_rows(settings, """
+        select intervention_type, intervention_id, sum(n_umkm), sum(n_active_before), sum(n_active_after),
+            sum(turnover_before_idr), sum(turnover_after_idr)
+        from mart_intervention_outcomes
+        group by intervention_type, intervention_id
+        order by case intervention_type when 'program' then 1 when 'activity' then 2 else 3 end, intervention_id""")
+    print_table("did it help? turnover 30 days before vs 30 days after (marts.mart_intervention_outcomes)",
+                ("type", "intervention", "UMKM", "active before", "active after", "before (Rp)", "after (Rp)",
+                 "change"),
+                [(r[0], r[1], *(rupiah(v) for v in r[2:]), change(r[5], r[6])) for r in rows], text_columns=2)
+
+
+def serving_rows(settings: Settings, sql: str) -> list[tuple]:
     con = duckdb.connect(str(settings.serving_dir / "marts.duckdb"), read_only=True)
     try:
-        rows = con.execute(
-            "select program_id, platform, n_enrolled_umkm, n_active_umkm, n_orders, turnover_idr, "
-            "turnover_foreign_idr, n_buyer_countries from mart_program_summary order by program_id").fetchall()
+        return con.execute(sql).fetchall()
     finally:
         con.close()
-    header = ("program", "platform", "enrolled", "active", "orders", "turnover (Rp)",
-              "foreign (Rp)", "countries")
-    table = [header] + [(r[0], r[1], *(rupiah(v) for v in r[2:])) for r in rows]
+
+
+def print_table(title: str, header: tuple[str, ...], rows: list[tuple], text_columns: int) -> None:
+    """A plain text table: the first `text_columns` left-aligned, the figures right-aligned."""
+    table = [header, *rows]
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
-    print("\nprogram summary (marts.mart_program_summary)")
+    print(f"\n{title}")
     for index, row in enumerate(table):
-        print("  " + "  ".join(str(cell).ljust(w) if i < 2 else str(cell).rjust(w)
+        print("  " + "  ".join(str(cell).ljust(w) if i < text_columns else str(cell).rjust(w)
                                for i, (cell, w) in enumerate(zip(row, widths))))
         if index == 0:
             print("  " + "  ".join("-" * w for w in widths))
+
+
+def change(before, after) -> str:
+    """after vs before as a signed percentage; 'new' when nothing was sold before."""
+    before, after = float(before or 0), float(after or 0)
+    if before == 0:
+        return "new" if after else "-"
+    return f"{(after - before) / before:+.0%}"
 
 
 def rupiah(value) -> str:

@@ -2,11 +2,15 @@
 
 `fct_orders` is validated on the rows of a check run's scope (the orders whose winning row came
 from a path of the change set); the small marts and their reconciliations are validated whole.
-Value sets come from the seeds (`quality.seeds`), never typed here.
+Value sets come from the seeds (`quality.seeds`), never typed here. The marts of the
+interventions (and the Mbizmarket suite of `fct_orders`) live in `quality.intervention_suites`.
 """
 
 from __future__ import annotations
 
+from quality.intervention_suites import (  # noqa: F401
+    DIM_ACTIVITY, INTERVENTION_OUTCOMES, INTERVENTION_TARGETS, MBIZMARKET_ORDERS, RESTRICTION_PERIODS,
+)
 from quality.raw_suites import SURVEY_PERIOD
 from quality.rules import (
     BY_LANDING_PATH, WARN, Suite, Target, at_least, between, equal, in_date_range, in_set, matches, not_null,
@@ -14,7 +18,8 @@ from quality.rules import (
 )
 from quality.seeds import CONSTRAINT_CODES, FX_CURRENCIES, PROGRAM_IDS, REGION_CODES, SECTOR_CODES, allowed
 
-FCT_ORDERS = Target("marts", "fct_orders", description="all orders", scope=BY_LANDING_PATH, suites=(
+FCT_ORDERS = Target("marts", "fct_orders", description="all orders", scope=BY_LANDING_PATH,
+                    reads=("raw.mbizmarket_orders",), suites=(
     Suite("marts.fct_orders", """
         select f.rowid as _rowid, f.platform, f.is_counted, f.currency, f.buyer_country,
             cast(f.amount_idr as double) as amount_idr, f.order_date,
@@ -32,6 +37,7 @@ FCT_ORDERS = Target("marts", "fct_orders", description="all orders", scope=BY_LA
         in_set("counted_merchant_enrolled", (True,),
                "every counted order's merchant is enrolled (others count in no program)", WARN),
     ), row_table="marts.fct_orders", sample_columns=("platform", "order_id", "landing_path"), scoped="f"),
+    MBIZMARKET_ORDERS,
 ))
 
 IMPACT = Target("marts", "mart_impact_summary", description="impact survey summary", suites=(
@@ -177,4 +183,4 @@ DATA_QUALITY = Target("marts", "mart_data_quality", description="file ledger for
 ))
 
 MART_TARGETS = (FCT_ORDERS, IMPACT, PROGRAM_SUMMARY, TURNOVER_MONTHLY, DIM_UMKM, DIM_REGION, DIM_PROGRAM,
-                DATA_QUALITY)
+                DATA_QUALITY, *INTERVENTION_TARGETS)

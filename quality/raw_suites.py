@@ -14,8 +14,8 @@ from quality.rules import (
     matches, not_in_set, not_null, one_of, rows_in_version, rp, schema_suite, sql_list, unique_in_version,
 )
 from quality.seeds import (
-    CONSTRAINT_CODES, FX_CURRENCIES, PROGRAM_IDS, REGION_CODES, SECTOR_CODES, allowed, counted, enrolled_on,
-    fx_values,
+    ACTIVITY_IDS, CONSTRAINT_CODES, FX_CURRENCIES, PROGRAM_IDS, REGION_CODES, SECTOR_CODES, activity_dates, allowed,
+    counted, enrolled_on, fx_values,
 )
 
 SURVEY_PERIOD = r"^20[0-9][0-9]-(?:0[1-9]|1[0-2])$"   # YYYY-MM, ASCII digits
@@ -234,6 +234,91 @@ UVO = Target("raw", "uvo_transactions", description="UKM Virtual Expo transactio
     ), row_table="raw.uvo_transactions", sample_columns=(*RAW_SAMPLE, "transaction_id"), scoped="u"),
 ))
 
+MAX_PROCUREMENT_ORDER_IDR = 200_000_000   # WARN: a government order of a UMKM above this is unusual
+_MBIZ_ROWS = rows_in_version("raw.mbizmarket_orders", "m", ("order_id",), "order_rows_in_version")
+MBIZMARKET = Target("raw", "mbizmarket_orders", description="Mbizmarket vendor order exports",
+                    reads=("raw.enrollments",), scope=BY_FILE_VERSION, suites=(
+    schema_suite("mbizmarket_orders", ("order_id", "order_ts_utc", "order_date_wib", "vendor_id", "subtotal",
+                                        "vat", "shipping", "order_total", "order_status")),
+    Suite("raw.mbizmarket_orders", f"""
+        select m.rowid as _rowid,
+            {_MBIZ_ROWS.column},
+            m.vendor_id, m.order_status, m.order_date_wib,
+            cast(m.subtotal as double) as subtotal,
+            cast(m.order_total as double) as order_total,
+            abs(cast(m.subtotal + coalesce(m.vat, 0) + coalesce(m.shipping, 0) - m.order_total as double))
+                as total_gap,
+            case when m.order_status in ({sql_list(counted('mbizmarket_status'))})
+                 then m.vendor_id in {enrolled_on('mbizmarket')} end as counted_vendor_enrolled
+        from raw.mbizmarket_orders m
+        {_MBIZ_ROWS.join}
+        where {SCOPE}
+    """, (
+        *unique_in_version("order_rows_in_version", "No. Pesanan"),
+        not_null("vendor_id", "ID Vendor is required (orders match the registry on it)"),
+        in_set("order_status", allowed("mbizmarket_status"),
+               "Status Pesanan is a known Mbizmarket status (an unknown one would silently not count)"),
+        not_null("subtotal", "Subtotal is required: it is the turnover"),
+        between("subtotal", f"Subtotal between {rp(MIN_ORDER_IDR)} and {rp(MAX_ORDER_IDR)}",
+                MIN_ORDER_IDR, MAX_ORDER_IDR),
+        between("total_gap", "Subtotal + PPN + Ongkos Kirim makes Total Pesanan (within Rp 1): else one of the "
+                             "amounts is wrong, and the turnover with it", 0, 1),
+        between("subtotal", f"a procurement order above {rp(MAX_PROCUREMENT_ORDER_IDR)} is unusual for a UMKM",
+                max_value=MAX_PROCUREMENT_ORDER_IDR, severity=WARN),
+        not_null("order_date_wib", "Tanggal Pesanan is known"),
+        in_date_range("order_date_wib", "the order date (WIB)"),
+        in_set("counted_vendor_enrolled", (True,),
+               "the vendor of every completed order is enrolled in an Mbizmarket program", WARN),
+    ), row_table="raw.mbizmarket_orders", sample_columns=(*RAW_SAMPLE, "order_id"), scoped="m"),
+))
+
+TRAINING = Target("raw", "training_registrations", description="training, bimtek and workshop registrations",
+                  scope=BY_FILE_VERSION, suites=(
+    schema_suite("training_registrations", ("activity_id", "registered_ts_utc", "registered_date_wib", "umkm_key",
+                                             "business_name", "region_code", "sector_code", "attendance",
+                                             "attended")),
+    Suite("raw.training_registrations", f"""
+        select t.rowid as _rowid,
+            t.activity_id, t.umkm_key, t.region_code, t.sector_code, t.attendance, t.registered_date_wib,
+            case when t.attended then t.registered_date_wib <= activity.end_date end as registered_before_attending
+        from raw.training_registrations t
+        left join {activity_dates()} on activity.activity_id = t.activity_id
+        where {SCOPE}
+    """, (
+        not_null("activity_id", "Kode Kegiatan is required"),
+        in_set("activity_id", ACTIVITY_IDS, "Kode Kegiatan is an activity of reference/activities.csv"),
+        not_null("umkm_key", "every registration has a UMKM key (from NIK, else NIB)"),
+        in_set("region_code", REGION_CODES, "the region is one of the 35 kabupaten/kota of Jawa Tengah"),
+        in_set("sector_code", SECTOR_CODES, "the sector is one of reference/sectors.csv"),
+        in_set("attendance", allowed("training_attendance"),
+               f"Kehadiran is {one_of(allowed('training_attendance'))} or empty"),
+        not_null("registered_date_wib", "the registration time (Timestamp) is known"),
+        in_date_range("registered_date_wib", "the registration date"),
+        in_set("registered_before_attending", (True,),
+               "an attendee registered before the activity ended: a later registration marked Hadir is on the "
+               "wrong row or the wrong activity"),
+    ), row_table="raw.training_registrations", sample_columns=(*RAW_SAMPLE, "activity_id"), scoped="t"),
+))
+
+LAPAK_GANJAR = Target("raw", "lapak_ganjar_promotions", description="Lapak Ganjar promotion log",
+                      scope=BY_FILE_VERSION, suites=(
+    schema_suite("lapak_ganjar_promotions", ("shown_date", "umkm_key", "business_name", "region_code",
+                                              "sector_code")),
+    Suite("raw.lapak_ganjar_promotions", f"""
+        select p.rowid as _rowid, p.shown_date, year(p.shown_date) as shown_year, p.umkm_key, p.region_code,
+            p.sector_code
+        from raw.lapak_ganjar_promotions p
+        where {SCOPE}
+    """, (
+        not_null("shown_date", "Tanggal Tayang is required"),
+        between("shown_year", "Tanggal Tayang is in 2020-2030 (the storefront began in 2020)", 2020, 2030),
+        in_date_range("shown_date", "the promotion date"),
+        not_null("umkm_key", "every promotion has a UMKM key (from NIK, else NIB)"),
+        in_set("region_code", REGION_CODES, "the region is one of the 35 kabupaten/kota of Jawa Tengah"),
+        in_set("sector_code", SECTOR_CODES, "the sector is one of reference/sectors.csv"),
+    ), row_table="raw.lapak_ganjar_promotions", sample_columns=(*RAW_SAMPLE, "shown_date"), scoped="p"),
+))
+
 LEDGER = Target("raw", "landing_files", description="file ledger", suites=(
     Suite("raw.landing_files", """
         select l.rowid as _rowid, l.source, l.status,
@@ -253,4 +338,4 @@ LEDGER = Target("raw", "landing_files", description="file ledger", suites=(
     ), row_table="raw.landing_files", sample_columns=("landing_path", "status")),
 ))
 
-RAW_TARGETS = (SURVEY, ENROLLMENT, GOFOOD, SHOPEE, UVO, LEDGER)
+RAW_TARGETS = (SURVEY, ENROLLMENT, GOFOOD, SHOPEE, UVO, MBIZMARKET, TRAINING, LAPAK_GANJAR, LEDGER)

@@ -52,6 +52,14 @@ PROGRAMS = {row["program_id"]: row for row in read_seed("programs")}
 PROGRAM_IDS = tuple(sorted(PROGRAMS))
 FX_RATES = [(row["month"], row["currency"], row["idr_per_unit"]) for row in read_seed("fx_rates_monthly")]
 FX_CURRENCIES = tuple(sorted({currency for _, currency, _ in FX_RATES}))
+ACTIVITIES = {row["activity_id"]: row for row in read_seed("activities")}
+ACTIVITY_IDS = tuple(sorted(ACTIVITIES))
+
+
+def activity_dates() -> str:
+    """SQL: the activities seed as an inline table activity(activity_id, start_date, end_date)."""
+    rows = ", ".join(f"('{a}', date '{row['start_date']}', date '{row['end_date']}')" for a, row in ACTIVITIES.items())
+    return f"(values {rows}) as activity(activity_id, start_date, end_date)"
 
 
 def enrolled_on(platform: str) -> str:

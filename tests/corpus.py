@@ -29,13 +29,16 @@ NIK_15 = "337401550190005"
 OWNERS = ["Rina Kurniasih", "Joko Susilo", "Wulan Sari Dewi"]
 PHONES = ["081299887766", "0857-1122-3344"]
 BUYER_PII = ["Hendra Gunawan", "6281377788899", "Jl. Diponegoro 7 RT 02 RW 05", "hendra_g77"]
-PERSONAL = [*NIKS, NIK_15, *OWNERS, *PHONES, *BUYER_PII]
+PROCUREMENT_PIC = ["Yohanes Pranoto", "pranoto.y@pemkot-korpus.go.id", "0813-5566-7788"]   # Mbizmarket buyer contact
+PARTICIPANTS = ["Larasati Widyaningrum", "0896-1234-5678"]                            # a training form
+PERSONAL = [*NIKS, NIK_15, *OWNERS, *PHONES, *BUYER_PII, *PROCUREMENT_PIC, *PARTICIPANTS]
 OUTSIDE_MARKER = "OUTSIDE-THE-LANDING-ZONE"   # a transaction id only the file outside holds
 
 CORPUS_MERCHANT = "G-CORPUS"      # GoBiz merchant in no enrollment: its orders count nowhere
 CORPUS_SHOP = "777"               # Shopee shop in no enrollment
 CORPUS_EXHIBITOR = "UVO-CORPUS"   # UVO exhibitor in no enrollment
 CORPUS_WAVE = "2020-06"           # survey wave the hand-built files do not use
+CORPUS_VENDOR = "MBZ-CORPUS"      # Mbizmarket vendor in no enrollment
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,34 @@ def xlsx_with_cells(rows: list[list], replace: dict[str, bytes], sheet="Sheet1")
 
 def shopee_rows(*lines) -> list[list]:
     return [SHOPEE_NEW, *lines]
+
+
+MBIZ_FIELDS = ["No. Pesanan", "Tanggal Pesanan", "ID Vendor", "Nama Vendor", "Instansi Pembeli", "Satuan Kerja",
+               "Subtotal", "PPN", "Ongkos Kirim", "Total Pesanan", "Status Pesanan", "Nama PIC Pembeli", "Email PIC",
+               "No. HP PIC"]
+
+
+def m(order: str, subtotal="Rp 1.000.000", vat="Rp 100.000", total="Rp 1.100.000", status="Selesai") -> list:
+    return [order, "10/09/2021 14:05", CORPUS_VENDOR, "Usaha Korpus", "Dinas Korpus", "Bagian Umum", subtotal, vat,
+            "0", total, status, *PROCUREMENT_PIC]
+
+
+FORMS_FIELDS = ["Timestamp", "Kode Kegiatan", "Nama Lengkap", "NIK", "Nomor WhatsApp", "Nama Usaha", "NIB (jika ada)",
+                "Kabupaten/Kota", "Bidang Usaha", "Kehadiran"]
+
+
+def f(i: int, activity="mbiz-pbj-2021-08", nik=None, attendance="Hadir") -> list:
+    return ["2021/08/02 9:03:22 AM GMT+7", activity, PARTICIPANTS[0], NIKS[i % len(NIKS)] if nik is None else nik,
+            PARTICIPANTS[1], f"Usaha Korpus {i}", "", "Kota Semarang", "kuliner", attendance]
+
+
+LAPAK_FIELDS = ["Tanggal Tayang", "NIK Pemilik", "NIB", "Nama Usaha", "Kabupaten/Kota", "Bidang Usaha", "Produk",
+                "Tautan Unggahan"]
+
+
+def lg(i: int, day="05/09/2021", nik=None) -> list:
+    return [day, NIKS[i % len(NIKS)] if nik is None else nik, "", f"Usaha Korpus {i}", "Kab. Boyolali", "kuliner",
+            "Keripik", f"https://www.instagram.com/p/korpus{i}/"]
 
 
 # ---------------------------------------------------------------- the cases
@@ -286,6 +317,24 @@ def _files() -> list[tuple[Case, object]]:
                  u("C-DT3", tanggal_transaksi="2099-06-01"), u("C-DT4", tanggal_transaksi="kemarin"))),
         (Case("uvo/ekspor..2021 (salinan).csv", "file name with '..', spaces and brackets", "loaded", loaded=1),
          uvo_csv(u("C-E1"))),
+        # ---- mbizmarket/, training/, lapak_ganjar/
+        (Case("mbizmarket/pesanan_korpus.csv", "Total Pesanan the parts do not make, an unknown status",
+              "loaded", rejects={"inconsistent_total": 1, "unknown_status": 1}, loaded=2),
+         csv_bytes([MBIZ_FIELDS, m("C-M1"), m("C-M2", status="Diterima"), m("C-M3", total="Rp 1.000.000"),
+                    m("C-M4", status="Lunas")], delimiter=";")),
+        (Case("mbizmarket/tanpa_subtotal.csv", "no Subtotal column: Total Pesanan is never turnover",
+              "quarantined", "missing required column(s): Subtotal"),
+         csv_bytes([[c for c in MBIZ_FIELDS if c != "Subtotal"], [c for i, c in enumerate(m("C-M5")) if i != 6]])),
+        (Case("training/pendaftaran_korpus.csv", "unknown activity, a 15-digit NIK, a duplicate registration",
+              "loaded", rejects={"unknown_activity": 1, "invalid_nik": 1}, loaded=3),
+         csv_bytes([FORMS_FIELDS, f(0), f(0, attendance="Tidak Hadir"), f(1, attendance=""),
+                    f(2, activity="kelas-korpus"), f(3, nik=NIK_15)])),
+        (Case("training/formulir.xlsx", "CSV bytes named .xlsx", "quarantined", "unreadable xlsx"),
+         csv_bytes([FORMS_FIELDS, f(0)])),
+        (Case("lapak_ganjar/log_korpus.csv", "the same UMKM twice a day, a 2031 date, no NIK nor NIB", "loaded",
+              rejects={"implausible_date": 1, "missing_identifier": 1}, loaded=2),
+         csv_bytes([LAPAK_FIELDS, lg(0), lg(0), lg(1, day="05/09/2031"), lg(2, nik="")])),
+        (Case("lapak_ganjar/log.json", "wrong file type for the source", "quarantined", "takes .csv"), b"[]"),
         # ---- outside the source folders
         (Case("catatan/notes.csv", "a file outside the source folders", "quarantined", "source folder"),
          b"a,b\n1,2\n"),

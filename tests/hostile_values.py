@@ -198,6 +198,11 @@ def make_personal_data_everywhere(path: Path, source: str) -> dict:
         record = u("PII")
         rows = _everywhere(UVO_FIELDS, [record[f] for f in UVO_FIELDS])
         data, landing = json.dumps([dict(zip(UVO_FIELDS, row)) for row in rows]).encode(), "uvo/pii.json"
+    elif source in ("mbizmarket", "training", "lapak_ganjar"):
+        from tests.corpus import FORMS_FIELDS, LAPAK_FIELDS, MBIZ_FIELDS, f, lg, m
+        header, good = {"mbizmarket": (MBIZ_FIELDS, m("PII")), "training": (FORMS_FIELDS, f(0)),
+                        "lapak_ganjar": (LAPAK_FIELDS, lg(0))}[source]
+        data, landing = csv_bytes([header, *_everywhere(header, good)]), f"{source}/pii.csv"
     else:
         raise ValueError(f"unknown source {source!r}")
     Path(path).write_bytes(data)

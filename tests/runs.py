@@ -6,6 +6,7 @@ project's dagster.yaml), so nothing touches ./data or .dagster_home.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import os
@@ -19,7 +20,9 @@ import duckdb
 
 PROJECT = Path(__file__).resolve().parents[1]
 UMKM = Path(sys.executable).parent / "umkm"
-VOLATILE = {"mart_data_quality": ("loaded_at", "first_seen")}   # load timestamps differ run to run
+VOLATILE = {"mart_data_quality": ("loaded_at", "first_seen"),   # load timestamps differ run to run
+            "mart_rejected_rows": ("loaded_at",)}
+LEDGER_MARTS = ("mart_data_quality", "mart_rejected_rows")       # one row per landing file (and more)
 
 
 def run_env(root: Path, salt: str = "reliability-test-salt", **extra: str) -> dict[str, str]:
@@ -34,6 +37,26 @@ def run_env(root: Path, salt: str = "reliability-test-salt", **extra: str) -> di
                PYTHONUNBUFFERED="1")
     env.update(extra)
     return env
+
+
+@contextlib.contextmanager
+def pipeline_env(root: Path, salt: str, unset: tuple[str, ...] = ()):
+    """Point the settings of an in-process `umkm run` (orchestration.cli.main) at `root`'s folders,
+    and put the environment back afterwards; `unset`: settings to clear meanwhile."""
+    env = {"UMKM_LANDING_DIR": str(root / "landing"), "UMKM_WAREHOUSE_PATH": str(root / "warehouse.duckdb"),
+           "UMKM_SERVING_DIR": str(root / "serving"), "UMKM_HASH_SALT": salt, "UMKM_SETTLE_SECONDS": "0"}
+    saved = {key: os.environ.get(key) for key in [*env, *unset]}
+    for key in unset:
+        os.environ.pop(key, None)
+    os.environ.update(env)
+    try:
+        yield root
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def umkm_run(root: Path, timeout: float = 600, **extra: str) -> subprocess.CompletedProcess:
@@ -53,14 +76,14 @@ def serving_tables(serving: Path) -> list[str]:
 def serving_snapshot(serving: Path, drop_lineage: bool = False) -> dict[str, list[str]]:
     """Every mart of the serving copy, rows sorted, load timestamps left out.
 
-    `drop_lineage` also leaves out which landing file a row came from and the file ledger mart:
+    `drop_lineage` also leaves out which landing file a row came from and the file ledger marts:
     a replayed delivery may load the same rows from another copy of a file.
     """
     con = duckdb.connect(str(serving / "marts.duckdb"), read_only=True)
     try:
         snapshot = {}
         for table in serving_tables(serving):
-            if drop_lineage and table == "mart_data_quality":
+            if drop_lineage and table in LEDGER_MARTS:
                 continue
             columns = [c for (c,) in con.execute(
                 "select column_name from information_schema.columns where table_name = ? order by ordinal_position",

@@ -54,7 +54,7 @@ def test_allowed_values_seed_is_well_formed():
     pairs = [(r["domain"], r["value"]) for r in rows]
     assert len(pairs) == len(set(pairs)) and all(r["value"] and r["meaning"] for r in rows)
     assert {r["counted"] for r in rows} <= {"", "true", "false"}
-    order_statuses = ("gobiz_status", "shopee_status", "uvo_status")
+    order_statuses = ("gobiz_status", "shopee_status", "uvo_status", "mbizmarket_status")
     assert all(bool(r["counted"]) == (r["domain"] in order_statuses) for r in rows)
 
 
@@ -64,6 +64,7 @@ def test_the_seeds_agree_with_each_other_and_the_code():
     assert {row["region_type"] for row in read_seed("regions_jateng")} <= set(allowed("region_type"))
     assert counted("gobiz_status") == ("settlement", "completed")
     assert counted("shopee_status") == ("Selesai",) and counted("uvo_status") == ("lunas",)
+    assert counted("mbizmarket_status") == ("Selesai",)
     with pytest.raises(KeyError):
         allowed("no_such_domain")
 

@@ -168,11 +168,11 @@ def test_the_good_files_rows_all_arrive(corpus_run):
     # the hand-worked figures of tests/test_pipeline_e2e.py: the corpus changes none of them
     assert summary == {"gofood_banner_promo": (3, Decimal("170000.00")), "goshop": (1, Decimal("1250000.00")),
                        "shopee_kampus_umkm": (2, Decimal("438000.00")),
-                       "uvo_2021": (3, uvo_foreign + Decimal("2000000.00"))}
+                       "uvo_2021": (3, uvo_foreign + Decimal("2000000.00")), "mbizmarket_pbj": (0, Decimal("0.00"))}
     orders = {o for (o,) in query(root, "select order_id from fct_orders", db="serving/marts.duckdb")}
     expected = {"T1", "T3", "O1", "O3", "V1", "V2", "C-N0", "C-X0", "C-D1", "C-D2", "C-C1", "C-T1", "C-RG1",
                 "C-S1", "C-S2", "C-F1", "C-F2", "C-R1", "C-R2", "C-R3", "C-UNI", "C-Q1", "C-K1", "C-N1", "C-V1",
-                "C-V2", "C-DT1", "C-E1"}
+                "C-V2", "C-DT1", "C-E1", "C-M1", "C-M2"}
     assert expected <= orders, expected - orders
     # duplicate IDs inside one file count once: the first row of C-D2 (45.000), not the later 99.000
     assert query(root, "select amount_idr from fct_orders where order_id = 'C-D2'", db="serving/marts.duckdb") == [

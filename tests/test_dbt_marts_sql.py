@@ -192,18 +192,22 @@ def run_dbt(args: list[str], warehouse: Path, tmp: Path) -> subprocess.Completed
                           cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=600)
 
 
-@pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("dbt_marts")
+def build_warehouse(tmp: Path, fill) -> Path:
+    """A warehouse whose raw layer `fill(con)` writes, after a `dbt build` that passes with no warning."""
     path = tmp / "warehouse.duckdb"
     con = duckdb.connect(str(path))
     create_raw_schema(con)
-    fill_raw(con)
+    fill(con)
     con.close()
     result = run_dbt(["build"], path, tmp)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert re.search(r"ERROR=0\b", result.stdout) and re.search(r"WARN=0\b", result.stdout), result.stdout[-3000:]
     return path
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    return build_warehouse(tmp_path_factory.mktemp("dbt_marts"), fill_raw)
 
 
 def query(path: Path, sql: str):
@@ -231,6 +235,8 @@ def test_program_summary(warehouse):
                                date(2021, 10, 1)),
         # V1 SGD, V4 JPY, V5 USD at their month's rate + V2 Rp 2.000.000; V3 cancelled
         "uvo_2021": (1, 1, 4, foreign + Decimal("2000000.00"), foreign, 3, date(2021, 5, 3), date(2021, 7, 31)),
+        # no enrollment: a row of zeros all the same (every program of dim_program has one)
+        "mbizmarket_pbj": (0, 0, 0, Decimal("0.00"), Decimal("0.00"), 0, None, None),
     }
     assert foreign == Decimal("30906500.00")
 
@@ -297,7 +303,7 @@ def test_dims(warehouse):
         (KEY["C"], "3309", "fashion", "kecil", date(2021, 1, 1)),
         (KEY["E"], "3372", "trade", None, date(2021, 1, 1)),                # only enrolled: no scale
     ]
-    assert query(warehouse, "select count(*) from marts.dim_program") == [(4,)]
+    assert query(warehouse, "select count(*) from marts.dim_program") == [(5,)]
 
 
 def test_data_quality(warehouse):

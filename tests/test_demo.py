@@ -2,7 +2,9 @@
 
 One demo (scale 1, seed 42) is written once per module; the determinism tests write it again.
 The province layout (from `PROVINCE_SCALE` on) is tested at scale 1 by lowering the threshold,
-and one new GoBiz day is landed on a copy of the demo.
+and one new GoBiz day is landed on a copy of the demo. The story the demo tells (PPKM darurat,
+Mbizmarket vendors trained before they sell, Lapak Ganjar) is measured in the files it writes,
+as the parsers read them.
 """
 
 import csv
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 import openpyxl
+import pandas as pd
 import pytest
 
 import demo.common as demo_common
@@ -28,7 +31,8 @@ from ingest.raw_load import load_new_files
 from ingest.readers import QuarantineError
 from ingest.sources import SOURCES as PARSERS
 
-SOURCES = ("survey", "enrollment", "gofood", "shopee", "uvo")
+SOURCES = ("survey", "enrollment", "gofood", "shopee", "uvo", "mbizmarket", "training", "lapak_ganjar")
+SEEDS = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
 START_2021 = datetime(2021, 1, 1, tzinfo=timezone.utc).timestamp()
 END_2022 = datetime(2023, 1, 1, tzinfo=timezone.utc).timestamp()
 
@@ -94,6 +98,8 @@ def test_every_source_has_its_kinds_of_files(demo):
     assert suffixes["enrollment"][".csv"] >= 2 and suffixes["enrollment"][".xlsx"] >= 2
     assert suffixes["gofood"][".csv"] > 100
     assert suffixes["uvo"][".csv"] >= 2 and suffixes["uvo"][".json"] == 2
+    for source in ("mbizmarket", "training", "lapak_ganjar"):
+        assert suffixes[source][".csv"] >= 2 and suffixes[source][".xlsx"] >= 2, source
     shop_files = files(root, "shopee", "Order.all.*")
     assert {p.suffix for p in shop_files} == {".csv", ".xlsx"}
     for path in shop_files:
@@ -231,12 +237,13 @@ EXPECTED_QUARANTINE = {
     "uvo": {"not a text file"},
 }
 EXPECTED_REJECTS = {"invalid_nik", "ambiguous_region", "negative_amount", "invalid_amount", "unknown_program",
-                    "unknown_currency"}
+                    "unknown_currency", "inconsistent_total", "unknown_status", "unknown_activity", "implausible_date",
+                    "missing_identifier"}
 
 
 def test_every_file_loads_or_fails_on_purpose(demo):
     root, summary, _ = demo
-    loaded, rejects, quarantined = Counter(), Counter(), []
+    loaded, rejects, quarantined, by_source = Counter(), Counter(), [], Counter()
     for landing_file in scan_landing(root):
         data = (root / landing_file.path).read_bytes()
         try:
@@ -246,16 +253,26 @@ def test_every_file_loads_or_fails_on_purpose(demo):
             continue
         loaded[landing_file.source] += result.rows_loaded
         rejects.update(result.rejects["reason_code"])
+        by_source.update((landing_file.source, code) for code in result.rejects["reason_code"])
     assert len(quarantined) == 4
     for source, reason in quarantined:
         assert any(reason.startswith(expected) for expected in EXPECTED_QUARANTINE[source]), (source, reason)
     assert set(rejects) == EXPECTED_REJECTS
     assert sum(rejects.values()) < 60
     assert 2800 <= summary["survey"]["submissions"] <= 3300 and loaded["survey"] > 5000
-    assert 380 <= loaded["enrollment"] <= 420
+    assert 410 <= loaded["enrollment"] <= 450
     assert 19_000 <= summary["gofood"]["transactions"] <= 21_000 and loaded["gofood"] > 19_000
     assert 2_800 <= summary["shopee"]["orders"] <= 3_200 and 4_500 <= summary["shopee"]["order_lines"] <= 5_500
     assert 580 <= loaded["uvo"] <= 600
+    # the new sources: every bad row the demo wrote on purpose is refused, with its reason, and no other
+    for source, kinds in (("mbizmarket", ("inconsistent_total", "negative_amount", "unknown_status")),
+                          ("training", ("unknown_activity", "invalid_nik")),
+                          ("lapak_ganjar", ("implausible_date", "missing_identifier"))):
+        assert {code: n for (s, code), n in by_source.items() if s == source} == {
+            kind: summary[source][f"bad_{kind}"] for kind in kinds}, source
+        assert loaded[source] == summary[source]["rows"] - sum(summary[source][f"bad_{kind}"] for kind in kinds)
+    assert 150 <= summary["mbizmarket"]["orders"] <= 250 and loaded["mbizmarket"] > 300     # each in two exports
+    assert 250 <= summary["training"]["registrations"] <= 350 and 350 <= summary["lapak_ganjar"]["promotions"] <= 550
 
 
 # ---------------------------------------------------------------- size: volumes and files by scale
@@ -267,7 +284,13 @@ def test_volumes_grow_linearly_and_files_slower(demo, tmp_path):
     assert two["gofood"]["transactions"] == 2 * demo_common.GOBIZ_PER_SCALE
     assert two["shopee"]["orders"] == 2 * one["shopee"]["orders"] == 2 * demo_common.SHOPEE_PER_SCALE
     assert two["uvo"]["transactions"] == 2 * one["uvo"]["transactions"] == 2 * demo_common.UVO_PER_SCALE
-    assert two["enrollment"]["participants"] == 2 * one["enrollment"]["participants"] == 800
+    assert two["enrollment"]["participants"] == 2 * one["enrollment"]["participants"] == 2 * 430
+    assert one["enrollment"]["participants"] == demo_common.ENROLLMENTS_PER_SCALE
+    assert two["mbizmarket"]["orders"] == 2 * one["mbizmarket"]["orders"] == 2 * demo_common.MBIZ_PER_SCALE
+    assert 1.8 < two["training"]["registrations"] / one["training"]["registrations"] < 2.2
+    assert 1.8 < two["lapak_ganjar"]["promotions"] / one["lapak_ganjar"]["promotions"] < 2.2
+    for source in ("mbizmarket", "training", "lapak_ganjar"):                # same files, twice the rows
+        assert two[source]["files"] == one[source]["files"], source
     respondents = demo_common.SURVEY_RESPONDENTS_PER_SCALE
     assert respondents < one["survey"]["submissions"] < 1.05 * respondents          # ~3% answer twice
     assert 2 * respondents < two["survey"]["submissions"] < 2.1 * respondents
@@ -427,3 +450,225 @@ def test_shopee_csv_zone_loads_the_same_shopee_rows(demo, tmp_path, monkeypatch,
     assert len(xlsx_lines) > 4_000 and csv_lines == xlsx_lines
     assert csv_ledger == xlsx_ledger                 # the failed download is quarantined in both
     assert sum(status == "quarantined" for _, status, _ in csv_ledger) == 1
+
+
+# ---------------------------------------------------------------- Mbizmarket, trainings, Lapak Ganjar
+
+MBIZ_HEADER = ["No. Pesanan", "Tanggal Pesanan", "ID Vendor", "Nama Vendor", "Instansi Pembeli", "Satuan Kerja",
+               "Subtotal", "PPN", "Ongkos Kirim", "Total Pesanan", "Status Pesanan", "Nama PIC Pembeli", "Email PIC",
+               "No. HP PIC"]
+
+
+def read_table(path: Path) -> list[list]:
+    """A csv (delimiter sniffed from the header) or the first sheet of an xlsx, as rows of cells."""
+    if path.suffix == ".xlsx":
+        sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
+        return [list(row) for row in sheet.iter_rows(values_only=True)]
+    text = path.read_text("utf-8-sig")
+    return list(csv.reader(io.StringIO(text), delimiter=";" if text.split("\n", 1)[0].count(";") > 2 else ","))
+
+
+@pytest.fixture(scope="module")
+def parsed(demo) -> dict[str, pd.DataFrame]:
+    """Every loadable file of the demo through its parser; the rows of a source with the landing
+    time of their file (`_landed`), so "the latest landed row wins" can be applied."""
+    root, _, _ = demo
+    frames: dict[str, list] = {}
+    for landing_file in scan_landing(root):
+        path = root / landing_file.path
+        try:
+            result = PARSERS[landing_file.source].parse(path.read_bytes(), landing_file.path)
+        except QuarantineError:
+            continue
+        frames.setdefault(landing_file.source, []).append(
+            result.rows.assign(_path=landing_file.path, _landed=path.stat().st_mtime_ns))
+    return {source: pd.concat(parts, ignore_index=True) for source, parts in frames.items()}
+
+
+def latest(frame: pd.DataFrame, key) -> pd.DataFrame:
+    return frame.sort_values("_landed", kind="stable").drop_duplicates(key, keep="last")
+
+
+def umkm_key(frame: pd.DataFrame) -> pd.Series:
+    """NIK, else NIB (the contract's UMKM key, unhashed)."""
+    return frame["nik"].fillna("NIB:" + frame["nib"].fillna(""))
+
+
+def test_mbizmarket_exports_in_three_layouts_with_ppn_in_the_total(demo):
+    root, _, _ = demo
+    exports = files(root, "mbizmarket")
+    layouts = set()
+    for path in exports:
+        rows = read_table(path)
+        assert rows[0] == MBIZ_HEADER, path.name
+        body = [dict(zip(MBIZ_HEADER, row)) for row in rows[1:]]
+        first = body[0]
+        if path.suffix == ".xlsx":
+            assert isinstance(first["Tanggal Pesanan"], datetime) and isinstance(first["Subtotal"], int)
+            layouts.add("xlsx")
+        elif str(first["Subtotal"]).startswith("Rp "):
+            assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", first["Tanggal Pesanan"])
+            layouts.add("csv , Rp")
+        else:
+            assert re.fullmatch(r"\d{1,3}(\.\d{3})*,00", first["Subtotal"]) and path.read_bytes().count(b";") > 10
+            layouts.add("csv ; decimal")
+    assert layouts == {"xlsx", "csv , Rp", "csv ; decimal"}
+    assert all(re.fullmatch(r"mbizmarket/pesanan_vendor_binaan_\d{8}_\d{8}\.(csv|xlsx)", p.relative_to(root).as_posix())
+               for p in exports)
+
+
+def test_mbizmarket_orders_move_on_and_total_is_subtotal_ppn_and_shipping(parsed):
+    orders = parsed["mbizmarket"]
+    # overlapping exports: most orders are in two of them, and the later one shows them further along
+    seen = orders.groupby("order_id")["_path"].nunique()
+    assert (seen == 2).mean() > 0.8
+    rank = {status: i for i, status in enumerate(["Menunggu Konfirmasi", "Diproses", "Dikirim", "Diterima", "Selesai"])}
+    moved = orders[orders["order_status"].isin(rank)].sort_values("_landed").groupby("order_id")["order_status"].agg(
+        lambda s: [rank[v] for v in s])
+    assert all(steps == sorted(steps) for steps in moved)
+    assert sum(steps[0] < steps[-1] == rank["Selesai"] for steps in moved) >= 10       # e.g. Dikirim -> Selesai
+    assert {"Dikirim", "Diterima", "Selesai", "Dibatalkan", "Ditolak"} <= set(orders["order_status"])
+    # Total Pesanan = Subtotal + PPN + Ongkos Kirim, PPN 10% until March 2022, 11% from April 2022
+    assert (orders["subtotal"] + orders["vat"] + orders["shipping"] == orders["order_total"]).all()
+    ppn_11 = orders["order_date_wib"] >= datetime(2022, 4, 1).date()
+    rate = (orders["vat"] / orders["subtotal"]).astype(float).round(4)
+    assert set(rate[ppn_11]) == {0.11} and set(rate[~ppn_11]) == {0.1}
+    assert orders["order_id"].str.fullmatch(r"PO-\d{4}-\d{7}").all()
+    assert orders["vendor_id"].str.fullmatch(r"MBZ-\d{6}").all()
+
+
+def test_mbizmarket_vendors_are_enrolled_and_trained(demo, parsed):
+    _, summary, _ = demo
+    enrolled = latest(parsed["enrollment"], ["program_id", "platform_merchant_id"])
+    vendors = enrolled[enrolled["program_id"] == "mbizmarket_pbj"]
+    assert len(vendors) == summary["enrollment"]["participants"] - 400 == demo_common.MBIZ_VENDORS_PER_SCALE
+    assert set(parsed["mbizmarket"]["vendor_id"]) <= set(vendors["platform_merchant_id"])
+    others = enrolled[enrolled["program_id"] != "mbizmarket_pbj"]
+    assert not set(umkm_key(vendors)) & set(umkm_key(others))          # vendors are in no partner program
+    training = parsed["training"]
+    attended = {activity: set(umkm_key(training[(training["activity_id"] == activity) & training["attended"]]))
+                for activity in ("mbiz-pbj-2021-08", "mbiz-pbj-2022-02")}
+    keys = umkm_key(vendors)
+    first, second = keys.isin(attended["mbiz-pbj-2021-08"]), keys.isin(attended["mbiz-pbj-2022-02"])
+    assert (first | second).all() and first.mean() >= 0.7                  # most from the August 2021 training
+    registered = set(umkm_key(training[training["activity_id"] == "mbiz-pbj-2021-08"]))
+    assert len(registered) > first.sum()                                    # the participants: a superset
+
+
+def test_trained_vendors_sell_on_mbizmarket_weeks_after_the_training(parsed):
+    """The attendees of mbiz-pbj-2021-08 (10-12 August 2021): no or few orders in the 30 days
+    before its start, orders in the 30 days from it, and many more later."""
+    training, enrolled = parsed["training"], latest(parsed["enrollment"], ["program_id", "platform_merchant_id"])
+    attendees = set(umkm_key(training[(training["activity_id"] == "mbiz-pbj-2021-08") & training["attended"]]))
+    vendors = enrolled[(enrolled["program_id"] == "mbizmarket_pbj") & umkm_key(enrolled).isin(attendees)]
+    orders = latest(parsed["mbizmarket"], "order_id")
+    orders = orders[orders["vendor_id"].isin(set(vendors["platform_merchant_id"]))]
+    days = (pd.to_datetime(orders["order_date_wib"]) - pd.Timestamp(2021, 8, 10)).dt.days
+    before, after = ((days >= -30) & (days < 0)).sum(), ((days >= 0) & (days < 30)).sum()
+    assert before <= 2 and after >= 8, (before, after)
+    assert (days < 0).sum() <= 10 and (days >= 0).sum() >= 100
+    assert orders[days >= 0]["vendor_id"].nunique() >= 15
+
+
+def test_training_forms_exports(demo, parsed):
+    root, summary, _ = demo
+    exports = files(root, "training")
+    assert {p.suffix for p in exports} == {".csv", ".xlsx"}
+    headers = {p.name: read_table(p)[0] for p in exports}
+    question = "Apakah usaha Anda sudah memiliki akun marketplace? "
+    first_csv = next(p for p in exports if p.suffix == ".csv")
+    assert question not in headers[first_csv.name] and "Kehadiran" in headers[first_csv.name]
+    assert sum(question in header for header in headers.values()) >= 2           # added mid-way, trailing space kept
+    assert any("Kehadiran " in header for header in headers.values())             # a header with a trailing space
+    text = first_csv.read_text("utf-8")
+    assert re.search(r'^"20\d\d/\d\d/\d\d (1[0-2]|[1-9]):\d\d:\d\d (AM|PM) GMT\+7","', text, re.M)
+    workbook = next(p for p in exports if p.suffix == ".xlsx")
+    rows = read_table(workbook)
+    assert isinstance(rows[1][0], datetime) and question in rows[0]
+    answers = [row[rows[0].index(question)] for row in rows[1:]]
+    assert None in answers[:3] and answers[-1]                  # empty before the question was added
+    registrations = parsed["training"]
+    activities = pd.read_csv(SEEDS / "activities.csv", dtype=str)
+    trainings = activities[activities["kind"] != "promosi"]
+    assert set(registrations["activity_id"]) == set(trainings["activity_id"])
+    assert registrations.groupby("_path")["activity_id"].nunique().max() >= 2      # activities sharing a file
+    # registered in the weeks before the start, never after the end
+    starts = dict(zip(trainings["activity_id"], pd.to_datetime(trainings["start_date"])))
+    start = registrations["activity_id"].map(starts)
+    lead = (start - pd.to_datetime(registrations["registered_date_wib"])).dt.days
+    assert lead.between(0, 35).all() and lead.median() >= 5
+    # registered but absent (Tidak Hadir or empty), and the same person twice for an activity, once Hadir
+    assert (registrations["attendance"] == "Tidak Hadir").sum() >= 5 and registrations["attendance"].isna().sum() >= 5
+    twice = registrations.assign(key=umkm_key(registrations)).groupby(["activity_id", "key"])["attended"]
+    assert (twice.size() == 2).sum() == summary["training"]["duplicate_registrations"] >= 3
+    assert ((twice.size() == 2) & (twice.sum() == 1)).sum() >= 2
+    assert registrations["region_code"].notna().all() and registrations["sector_code"].notna().all()
+
+
+def test_lapak_ganjar_log(demo, parsed):
+    root, summary, _ = demo
+    logs = files(root, "lapak_ganjar")
+    assert {p.suffix for p in logs} == {".csv", ".xlsx"}
+    for path in logs:
+        rows = read_table(path)
+        assert rows[0] == ["Tanggal Tayang", "NIK Pemilik", "NIB", "Nama Usaha", "Kabupaten/Kota", "Bidang Usaha",
+                           "Produk", "Tautan Unggahan"]
+        shown = rows[1][0]
+        assert isinstance(shown, datetime) if path.suffix == ".xlsx" else re.fullmatch(r"\d\d/\d\d/2021", shown)
+    promotions = parsed["lapak_ganjar"]
+    assert promotions["post_url"].str.fullmatch(r"https://www\.instagram\.com/p/[\w-]{11}/").all()
+    shown = pd.to_datetime(promotions["shown_date"])
+    assert shown.dt.year.eq(2021).all() and shown.dt.dayofyear.nunique() > 200     # most days of 2021
+    per_day = promotions.assign(key=umkm_key(promotions)).groupby(["shown_date", "key"]).size()
+    assert (per_day == 2).sum() == summary["lapak_ganjar"]["same_day_twice"] >= 2     # the same UMKM twice on a day
+    assert promotions["region_code"].notna().all() and promotions["sector_code"].notna().all()
+
+
+def test_gofood_orders_dip_during_ppkm_darurat_and_recover(parsed):
+    """GoFood transactions a day in the report files: PPKM darurat against the same number of days
+    just before it (the baseline of mart_restriction_periods), and after it."""
+    periods = pd.read_csv(SEEDS / "restriction_periods.csv", dtype=str).set_index("period_id")
+    start, end = (pd.Timestamp(periods.loc["ppkm_darurat", c]) for c in ("start_date", "end_date"))
+    n_days = (end - start).days + 1
+    gofood = latest(parsed["gofood"], "transaction_id")
+    days = pd.to_datetime(gofood.loc[gofood["feature"] == "GoFood", "transaction_date_wib"])
+
+    def per_day(first: pd.Timestamp) -> float:
+        return days.between(first, first + pd.Timedelta(days=n_days - 1)).sum() / n_days
+
+    baseline, during = per_day(start - pd.Timedelta(days=n_days)), per_day(start)
+    assert 0.30 <= 1 - during / baseline <= 0.50, (baseline, during)
+    assert per_day(end + pd.Timedelta(days=1)) > during                                 # coming back ...
+    assert per_day(end + pd.Timedelta(days=n_days + 1)) >= 0.9 * baseline              # ... and back
+
+
+def test_promoted_umkm_sell_a_little_more_after_lapak_ganjar(parsed):
+    """Counted GoFood / Shopee orders of the promoted UMKM (linked through the registry): the 30
+    days from the first Lapak Ganjar day against the 30 days before it."""
+    promotions = parsed["lapak_ganjar"]
+    first = promotions.assign(key=umkm_key(promotions)).groupby("key")["shown_date"].min().rename("first")
+    enrolled = latest(parsed["enrollment"], ["program_id", "platform_merchant_id"])
+    links = enrolled.assign(key=umkm_key(enrolled))[["key", "platform_merchant_id"]].drop_duplicates()
+    gofood = latest(parsed["gofood"], "transaction_id")
+    gofood = gofood[gofood["transaction_status"].str.lower().isin(["completed", "settlement"])]
+    shopee = latest(parsed["shopee"], ["shop_id", "order_id", "sku_ref", "variation_name"]).drop_duplicates(
+        ["shop_id", "order_id"])
+    shopee = shopee[shopee["order_status"] == "Selesai"]
+    orders = pd.concat([
+        pd.DataFrame({"platform_merchant_id": gofood["merchant_id"], "day": gofood["transaction_date_wib"]}),
+        pd.DataFrame({"platform_merchant_id": shopee["shop_id"].astype(str), "day": shopee["order_created_date_wib"]})])
+    linked = orders.merge(links, on="platform_merchant_id").merge(first, left_on="key", right_index=True)
+    since = (pd.to_datetime(linked["day"]) - pd.to_datetime(linked["first"])).dt.days
+    before, after = since.between(-30, -1).sum(), since.between(0, 29).sum()
+    assert linked["key"].nunique() >= 50 and before >= 500
+    assert 1.08 <= after / before <= 1.35, (before, after)
+
+
+def test_new_sources_leave_the_partner_programs_alone():
+    """Mbizmarket vendors come from a generator of their own: the partner programs' registry is not
+    drawn differently, and no vendor is in a partner program."""
+    world = demo_common._World(demo_common._Reference.load(), 1, 42)
+    assert set(world.enrolled["program"]) == {0, 1, 2, 3}
+    assert len(world.enrolled) == 400 and len(world.mbiz) == demo_common.MBIZ_VENDORS_PER_SCALE
+    assert not set(world.mbiz["pop"]) & set(world.enrolled["pop"])
+    assert world.merchant_ids(world.mbiz).to_pylist()[0].startswith("MBZ-")

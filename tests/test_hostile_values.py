@@ -18,16 +18,15 @@ from pathlib import Path
 import pytest
 
 from ingest.readers import QuarantineError
-from ingest.sources import enrollment, gofood, shopee, survey, uvo
+from ingest.sources import SOURCES
 from tests import hostile_values as hostile
 
-PARSERS = {"enrollment": enrollment, "gofood": gofood, "shopee": shopee, "survey": survey, "uvo": uvo}
 PEAK_LIMIT = 256 << 20   # bytes above the worker's start: the largest file here is a few hundred kB
 TIME_LIMIT = 20.0        # seconds, on a loaded shared machine; each takes well under one
 
 
 def parse(path: Path, landing_path: str):
-    return PARSERS[landing_path.split("/")[0]].parse(Path(path).read_bytes(), landing_path)
+    return SOURCES[landing_path.split("/")[0]].parse(Path(path).read_bytes(), landing_path)
 
 
 def _memory_kb(field: str) -> int:
@@ -140,7 +139,8 @@ def test_the_leak_check_catches_a_quoted_value():
     assert not quoted(["column 'program_id': unknown program (not in the programs seed)"], hostile.PERSONAL)
 
 
-@pytest.mark.parametrize("source", ["enrollment", "survey", "gofood", "shopee", "uvo", "uvo_json"])
+@pytest.mark.parametrize("source", ["enrollment", "survey", "gofood", "shopee", "uvo", "uvo_json", "mbizmarket",
+                                    "training", "lapak_ganjar"])
 def test_no_reason_quotes_personal_data(tmp_path, source):
     """A NIK, name, phone or address in every column in turn: the reasons of the rejected rows, the
     notes (and a quarantine reason) name columns and rules only."""

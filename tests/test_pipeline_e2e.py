@@ -16,6 +16,7 @@ import pytest
 
 from orchestration.cli import main
 from tests.filemakers import csv_bytes, xlsx_bytes
+from tests.runs import pipeline_env
 from tests.test_parsers import (ENROLL_HEADER, GOBIZ_HEADER, KOBO_HEADER, SHOPEE_NEW, gobiz_row,
                                 kobo_row)
 
@@ -123,18 +124,10 @@ def build_landing(landing: Path) -> None:
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
     root = tmp_path_factory.mktemp("e2e")
-    env = {"UMKM_LANDING_DIR": str(root / "landing"), "UMKM_WAREHOUSE_PATH": str(root / "warehouse.duckdb"),
-           "UMKM_SERVING_DIR": str(root / "serving"), "UMKM_HASH_SALT": "e2e-salt", "UMKM_SETTLE_SECONDS": "0"}
-    saved = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
-    build_landing(root / "landing")
-    assert main(["run"]) == 0
-    yield root
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    with pipeline_env(root, "e2e-salt"):
+        build_landing(root / "landing")
+        assert main(["run"]) == 0
+        yield root
 
 
 def serving(root: Path, sql: str):
@@ -162,6 +155,7 @@ def test_program_turnover_worked_by_hand(pipeline):
         "shopee_kampus_umkm": (1, 1, 2, Decimal("438000.00"), Decimal("0.00"), 0),
         # V1 SGD and V4 JPY at their month's rate + V2 Rp 2.000.000; V3 cancelled
         "uvo_2021": (1, 1, 3, uvo_foreign + Decimal("2000000.00"), uvo_foreign, 2),
+        "mbizmarket_pbj": (0, 0, 0, Decimal("0.00"), Decimal("0.00"), 0),   # nobody enrolled here
     }
 
 

@@ -18,8 +18,11 @@ import dagster as dg
 import duckdb
 import pytest
 
+from orchestration.assets.serving import MARTS as SERVING_MARTS
 from orchestration.cli import main
+from quality.suites import MART_TARGETS, RAW_TARGETS
 from tests.filemakers import csv_bytes
+from tests.runs import pipeline_env
 from tests.test_parsers import ENROLL_HEADER, GOBIZ_HEADER, gobiz_row
 
 NIK = "3374011203850001"
@@ -43,24 +46,15 @@ def gobiz_report(amounts: list[str]) -> bytes:
 @pytest.fixture(scope="module")
 def root(tmp_path_factory):
     root = tmp_path_factory.mktemp("quality")
-    env = {"UMKM_LANDING_DIR": str(root / "landing"), "UMKM_WAREHOUSE_PATH": str(root / "warehouse.duckdb"),
-           "UMKM_SERVING_DIR": str(root / "serving"), "UMKM_HASH_SALT": "quality-salt", "UMKM_SETTLE_SECONDS": "0"}
-    saved = {key: os.environ.get(key) for key in [*env, "UMKM_DOCS_DIR"]}
-    os.environ.pop("UMKM_DOCS_DIR", None)
-    os.environ.update(env)
-    landing = root / "landing"
-    put(landing, "enrollment/peserta.csv", csv_bytes([
-        ENROLL_HEADER, ["gofood_banner_promo", NIK, "", "Keripik Tempe Barokah", "3374", "", "kuliner", "G-A",
-                        "01/03/2021"]]), 1_630_000_000)
-    put(landing, "gofood/gobiz_2021-09.csv", csv_bytes([
-        GOBIZ_HEADER, gobiz_row("T1", "2021-09-05T03:00:00Z", "100.000", merchant="G-A"),
-        gobiz_row("T2", "2021-09-06T03:00:00Z", "1,250,000", merchant="G-A")]), 1_630_000_001)
-    yield root
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    with pipeline_env(root, "quality-salt", unset=("UMKM_DOCS_DIR",)):
+        landing = root / "landing"
+        put(landing, "enrollment/peserta.csv", csv_bytes([
+            ENROLL_HEADER, ["gofood_banner_promo", NIK, "", "Keripik Tempe Barokah", "3374", "", "kuliner", "G-A",
+                            "01/03/2021"]]), 1_630_000_000)
+        put(landing, "gofood/gobiz_2021-09.csv", csv_bytes([
+            GOBIZ_HEADER, gobiz_row("T1", "2021-09-05T03:00:00Z", "100.000", merchant="G-A"),
+            gobiz_row("T2", "2021-09-06T03:00:00Z", "1,250,000", merchant="G-A")]), 1_630_000_001)
+        yield root
 
 
 def serving_rows(root: Path) -> dict[str, list]:
@@ -175,9 +169,11 @@ def test_bad_feed_blocks_marts_and_a_fixed_file_recovers(root, capsys):
     _, evaluations = last_run_events(dg.DagsterEventType.ASSET_CHECK_EVALUATION)
     gx_errors = [e.event_specific_data for e in evaluations
                  if e.event_specific_data.check_name == "gx_error_expectations"]
-    # 6 raw tables and the 4 order marts; the dims and the impact summary were not rebuilt by a
-    # GoBiz correction, so their checks do not run
-    assert len(gx_errors) == 10 and all(e.passed for e in gx_errors)
+    # every raw table and the marts every build makes (the publication's deps); the dims and the
+    # impact summary were not rebuilt by a GoBiz correction, so their checks do not run
+    every_build = [t for t in MART_TARGETS if t.table in SERVING_MARTS]
+    assert len(gx_errors) == len(RAW_TARGETS) + len(every_build) and all(e.passed for e in gx_errors)
+    assert {e.asset_key.path[-1] for e in gx_errors} == {t.table for t in (*RAW_TARGETS, *every_build)}
     assert (root / "docs" / "gx" / "index.html").exists()
     assert BAD_PATH in published(root)
     assert check_evaluation(["raw", "gofood_transactions"]).metadata["rows_validated"].value == 3

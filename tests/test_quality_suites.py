@@ -38,6 +38,17 @@ GOOD = {
     "uvo_transactions": dict(transaction_id="V1", participant_id="UVO-C", participant_name="Siti Aminah",
                              transaction_ts_utc=datetime(2021, 5, 3, 3), transaction_date_wib=date(2021, 5, 3),
                              buyer_country="SG", currency="SGD", amount=1000, status="lunas"),
+    "mbizmarket_orders": dict(order_id="PO-1", order_ts_utc=datetime(2021, 9, 10, 7), order_date_wib=date(2021, 9, 10),
+                              vendor_id="MBZ-1", subtotal=12_500_000, vat=1_250_000, shipping=50_000,
+                              order_total=13_800_000, order_status="Selesai", buyer_contact_name="Budi Santoso",
+                              buyer_contact_phone="081234567890"),
+    "training_registrations": dict(activity_id="mbiz-pbj-2021-08", registered_ts_utc=datetime(2021, 8, 2, 2),
+                                   registered_date_wib=date(2021, 8, 2), umkm_key="a" * 32, nik=NIK,
+                                   participant_name="Siti Aminah", whatsapp="081234567890", business_name="Keripik",
+                                   region_code="3374", sector_code="food_beverage", attendance="Hadir",
+                                   attended=True),
+    "lapak_ganjar_promotions": dict(shown_date=date(2021, 9, 5), umkm_key="a" * 32, nik=NIK, business_name="Keripik",
+                                    region_code="3374", sector_code="food_beverage"),
 }
 
 
@@ -74,8 +85,32 @@ def test_good_rows_pass_every_expectation(con):
         insert(con, table)
     insert(con, "enrollments", program_id="shopee_kampus_umkm", platform_merchant_id="5001")
     insert(con, "enrollments", program_id="uvo_2021", platform_merchant_id="UVO-C")
+    insert(con, "enrollments", program_id="mbizmarket_pbj", platform_merchant_id="MBZ-1")
     for result in validate(con, *suites.RAW_TARGETS).values():
         assert not result.failures(ERROR) and not result.failures(WARN), result.failures()
+
+
+def test_wrong_figures_of_the_new_sources_block(con):
+    """A Total Pesanan its parts do not make, an attendee who registered after the activity ended,
+    a promotion dated 2031, an unknown activity: each would publish a wrong figure."""
+    insert(con, "mbizmarket_orders", order_total=12_500_000)               # PPN and shipping not in it
+    insert(con, "mbizmarket_orders", order_id="PO-2", order_status="Lunas")
+    insert(con, "training_registrations", registered_ts_utc=datetime(2021, 8, 20, 2),
+           registered_date_wib=date(2021, 8, 20))                          # after 12 Aug, marked Hadir
+    insert(con, "training_registrations", registered_date_wib=date(2021, 8, 20), attended=False, attendance=None)
+    insert(con, "training_registrations", activity_id="kelas-rahasia")
+    insert(con, "lapak_ganjar_promotions", shown_date=date(2031, 1, 5))
+    results = validate(con, *suites.RAW_TARGETS)
+    mbiz = failed(results["mbizmarket_orders"])
+    assert set(mbiz) == {"expect_column_values_to_be_between(total_gap)",
+                         "expect_column_values_to_be_in_set(order_status)"}, mbiz
+    assert mbiz["expect_column_values_to_be_between(total_gap)"].sample_values == ["1300000"]
+    training = failed(results["training_registrations"])
+    assert set(training) == {"expect_column_values_to_be_in_set(registered_before_attending)",
+                             "expect_column_values_to_be_in_set(activity_id)"}, training
+    assert training["expect_column_values_to_be_in_set(registered_before_attending)"].unexpected_count == 1
+    assert set(failed(results["lapak_ganjar_promotions"])) == {"expect_column_values_to_be_between(shown_year)",
+                                                               "expect_column_values_to_be_between(shown_date)"}
 
 
 def test_amounts_in_thousands_fail_with_counts_and_samples(con):
@@ -246,6 +281,11 @@ BAD = {   # per raw table, rows that break rules (several per rule, some rules m
                            dict(order_total_payment=169, price_after_discount=None), dict(shop_id="9")],
     "uvo_transactions": [dict(currency="XYZ", buyer_country="sg"), dict(status=None, amount=-5),
                          dict(transaction_date_wib=date(2020, 1, 15)), dict(participant_id="UVO-X")],
+    "mbizmarket_orders": [dict(order_total=1), dict(order_status="Lunas", subtotal=500), dict(vendor_id=None),
+                          dict(vendor_id="MBZ-X", order_date_wib=date(2031, 1, 1))],
+    "training_registrations": [dict(activity_id="nope", region_code="9999"), dict(umkm_key=None, attendance="hadir"),
+                               dict(registered_date_wib=date(2021, 9, 1))],
+    "lapak_ganjar_promotions": [dict(shown_date=date(2019, 5, 1)), dict(umkm_key=None, sector_code="mining")],
 }
 
 

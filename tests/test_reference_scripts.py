@@ -4,9 +4,10 @@ benchmarks/reference_duckdb.py (+ .sql) and benchmarks/reference_pandas.py imple
 contract's rules again, independently of ingest/ and dbt. On the scale-1 demo landing zone
 (every source and layout, duplicate deliveries, quarantined files, rejected rows, re-runs,
 overlapping exports) and on the broken-file corpus, all three must give the same three marts,
-row for row, exact decimals, and the same dim_umkm / fct_orders counts and sums. The cell
-parsers (and the SQL script's per-row fast paths) are also compared with the pipeline's on
-tricky values.
+row for row, exact decimals, and the same dim_umkm / fct_orders counts and sums (the orders also
+per platform, Mbizmarket's included). The cell parsers (and the SQL script's per-row fast paths)
+are also compared with the pipeline's on tricky values, and so are the rows of the small sources
+(Mbizmarket exports, training lists, the Lapak Ganjar log) that load or are refused.
 """
 
 from __future__ import annotations
@@ -95,13 +96,20 @@ def test_reference_dim_umkm_and_fct_orders_match(demo_runs, script):
 
 
 def pipeline_checks(serving: Path) -> dict:
-    """The counts and sums of the pipeline's dim_umkm and fct_orders that the scripts report."""
+    """The counts and sums of the pipeline's dim_umkm and fct_orders that the scripts report (the
+    orders also per platform: gofood, shopee, uvo, mbizmarket)."""
     con = duckdb.connect(str(serving / "marts.duckdb"), read_only=True)
-    dim = con.execute("select count(*), count(nib), count(scale) from dim_umkm").fetchone()
+    dim = con.execute("select count(*), count(nib), count(scale), count(region_code), count(sector_code) "
+                      "from dim_umkm").fetchone()
     fct = con.execute("select count(*), count(umkm_key), count(*) filter (where is_counted), sum(amount_idr) "
                       "from fct_orders").fetchone()
-    return {"dim_umkm_rows": dim[0], "dim_umkm_nib": dim[1], "dim_umkm_scale": dim[2], "fct_orders_rows": fct[0],
-            "fct_orders_with_umkm": fct[1], "fct_orders_counted": fct[2], "fct_orders_amount_idr": str(fct[3])}
+    platforms = con.execute("select platform, count(*), count(umkm_key), count(*) filter (where is_counted), "
+                            "sum(amount_idr) from fct_orders group by platform order by platform").fetchall()
+    return {"dim_umkm_rows": dim[0], "dim_umkm_nib": dim[1], "dim_umkm_scale": dim[2], "dim_umkm_region": dim[3],
+            "dim_umkm_sector": dim[4], "fct_orders_rows": fct[0], "fct_orders_with_umkm": fct[1],
+            "fct_orders_counted": fct[2], "fct_orders_amount_idr": str(fct[3]),
+            "fct_orders_by_platform": {platform: [rows, with_umkm, counted, str(amount)]
+                                       for platform, rows, with_umkm, counted, amount in platforms}}
 
 
 def test_worker_processes_read_the_files_as_this_process_does(tmp_path, monkeypatch):
@@ -122,6 +130,7 @@ def test_worker_processes_read_the_files_as_this_process_does(tmp_path, monkeypa
         rows[pool]["files"] = con.execute("select * exclude (read_path) from files order by file_rank").fetchall()
     assert rows[True] == rows[False]
     assert len(rows[True]["shopee"]) > 1000
+    assert all(rows[True][source] for source in reference_duckdb.COLUMNS)     # every source, the new ones too
 
 
 def test_both_scripts_agree_on_the_csv_only_demo(tmp_path):
@@ -153,6 +162,14 @@ def test_the_demo_exercises_the_file_rules(demo_runs):
     assert con.execute("select count(distinct reason_code) from raw.rejected_rows").fetchone()[0] >= 5
     foreign = con.execute("select sum(turnover_foreign_idr) from marts.mart_program_summary").fetchone()[0]
     assert foreign > 0
+    # Mbizmarket orders in a program (Subtotal, not Total Pesanan), some refused for their totals
+    mbizmarket = "select n_orders from marts.mart_program_summary where platform = 'mbizmarket'"
+    assert con.execute(mbizmarket).fetchone()[0] > 0
+    assert con.execute("select count(*) from raw.rejected_rows where reason_code = 'inconsistent_total'").fetchone()[0]
+    # UMKM known only from a training list or the Lapak Ganjar log
+    assert con.execute("select count(*) from marts.dim_umkm where umkm_key not in "
+                       "(select umkm_key from intermediate.int_enrollments_deduped union all "
+                       "select umkm_key from intermediate.int_survey_submissions_deduped)").fetchone()[0] > 0
 
 
 # ---------------------------------------------------------------- the cell parsers, value by value
@@ -265,3 +282,145 @@ def test_csv_checks_on_bytes_decide_as_the_full_rules(tmp_path, data):
         ok = reference_duckdb.check_csv(landing_file, tmp_path, fast=fast)
         outcomes.append((ok, landing_file.delimiter, landing_file.width, landing_file.columns))
     assert outcomes[0] == outcomes[1]
+
+
+# ---------------------------------------------------------------- the new sources' row rules, row by row
+
+MBIZ_HEADER = ["No. Pesanan", "Tanggal Pesanan", "ID Vendor", "Subtotal", "PPN", "Ongkos Kirim", "Total Pesanan",
+               "Status Pesanan", "Nama PIC Pembeli"]
+MBIZ_ROWS = [   # (date, vendor, subtotal, PPN, shipping, total, status); the order id is the row's
+    ("10/09/2021 14:05", "MBZ-1", "Rp 1.000.000", "Rp 100.000", "0", "Rp 1.100.000", "Selesai"),
+    ("10/09/2021 14:05", "MBZ-1", "1000000", "100000", "0", "1100001", "Selesai"),            # Rp 1 apart: fine
+    ("10/09/2021 14:05", "MBZ-1", "1.000.000,00", "100.000,00", "0", "1.100.001,01", "Selesai"),   # more: refused
+    ("10/09/2021 14:05", "'MBZ-2", "Rp 1.000.000", "", "Rp 25.000", "Rp 1.025.000", "selesai "),
+    ("10/09/2021 14:05", "MBZ-2", "Rp 1.000.000", "Rp 100.000", "", "", "DIKIRIM"),
+    ("10/09/2021 14:05", "MBZ-2", "Rp 1.000.000", "Rp 100.000", "0", "Rp 1.100.000", "Lunas"),
+    ("10/09/2021 14:05", "MBZ-2", "Rp 1.000.000", "Rp 100.000", "-25.000", "Rp 1.075.000", "Selesai"),
+    ("2021-09-10T14:05:00+07:00", "MBZ-3", "2,5 juta", "", "", "", "Diterima"),
+    ("2021-09-10 14:05", "MBZ-3", "Rp 15.000.000", "Rp 1.650.000", "0", "Rp 16.650.000", "Selesai"),
+    ("31/02/2021 10:00", "MBZ-3", "Rp 1.000.000", "", "", "", "Selesai"),
+    ("10/09/2021", "MBZ-3", "Rp 1.000.000", "", "", "", "Selesai"),
+    ("1/9/2021 7:05", "MBZ-3", "Rp 1.000.000", "", "", "", "Selesai"),
+    ("10/09/2021 14:05", "MBZ-3", "", "Rp 100.000", "0", "Rp 100.000", "Selesai"),
+    ("10/09/2021 14:05", "", "Rp 1.000.000", "", "", "", "Selesai"),
+    ("-", "MBZ-3", "Rp 1.000.000", "", "", "", "Selesai"),
+]
+FORMS_HEADER = ["Timestamp", "Kode Kegiatan", "Nama Lengkap", "NIK", "Nama Usaha", "NIB (jika ada)", "Kabupaten/Kota",
+                "Bidang Usaha", "Apakah usaha Anda sudah memiliki akun marketplace? ", "Kehadiran "]
+FORMS_ROWS = [  # (timestamp, activity, NIK, business, NIB, region, sector, attendance)
+    ("2021/08/02 9:03:22 AM GMT+7", "mbiz-pbj-2021-08", "NIK", "Usaha A", "", "Kota Semarang", "kuliner", "Hadir"),
+    ("2021/08/02 12:03:22 AM GMT+7", "mbiz-pbj-2021-08", "NIK", "Usaha A", "", "33.74", "", "hadir"),
+    ("2021/08/02 12:03:22 PM GMT+7", "mbiz-pbj-2021-08", "NIK", "Usaha A", "", "3374", "Kuliner", ""),
+    ("2021/08/02 13:03:22 PM GMT+7", "mbiz-pbj-2021-08", "NIK", "Usaha A", "", "3374", "", ""),
+    ("2021/08/02 9:03:22 pm gmt+07:00", "mbiz-pbj-2021-08", "NIK", "Usaha A", "", "'3374", "", "Tidak Hadir"),
+    ("2021/08/02 9:03:22 AM GMT-3", "mbiz-pbj-2021-08", "NIK", "Usaha A", "", "", "", ""),
+    ("2021/02/30 9:03:22 AM GMT+7", "mbiz-pbj-2021-08", "NIK", "Usaha A", "", "", "", ""),
+    ("2021-08-02 09:03", "mbiz-pbj-2021-08", "NIK", "Usaha A", "", "Kab. Boyolali", "", ""),
+    ("02/08/2021 09:03:22", "mbiz-pbj-2021-08", "NIK", "Usaha A", "", "kabupaten  semarang", "", ""),
+    ("kemarin", "mbiz-pbj-2021-08", "NIK", "Usaha A", "", "", "", ""),
+    ("2021/08/02 9:03:22 AM GMT+7", "kelas-lain", "NIK", "Usaha A", "", "", "", ""),
+    ("2021/08/02 9:03:22 AM GMT+7", "mbiz-pbj-2021-08", "337401550190001", "Usaha A", "", "", "", ""),
+    ("2021/08/02 9:03:22 AM GMT+7", "mbiz-pbj-2021-08", "", "Usaha B", "9120001234567", "", "", ""),
+    ("2021/08/02 9:03:22 AM GMT+7", "mbiz-pbj-2021-08", "", "Usaha B", "", "", "", ""),
+    ("2021/08/02 9:03:22 AM GMT+7", "mbiz-pbj-2021-08", "NIK", "Usaha A", "", "Semarang", "", ""),
+    ("2021/08/02 9:03:22 AM GMT+7", "mbiz-pbj-2021-08", "NIK", "Usaha A", "", "99.99", "", ""),
+    ("2021/08/02 9:03:22 AM GMT+7", "mbiz-pbj-2021-08", "NIK", "Usaha A", "", "Kota Atlantis", "", ""),
+    ("2021/08/02 9:03:22 AM GMT+7", "mbiz-pbj-2021-08", "NIK", "Usaha A", "", "", "perbengkelan", ""),
+    ("2021/08/02 9:03:22 AM GMT+7", "mbiz-pbj-2021-08", "NIK", "Usaha A", "", "", "", "Izin"),
+    ("2021/08/02 9:03:22 AM GMT+7", "mbiz-pbj-2021-08", "NIK", "", "", "", "", ""),
+    ("2021/08/02 9:03:22 AM GMT+7", "lapak_ganjar", "'3374 0155 0190 0011", "Usaha A", "", "", "", ""),
+]
+LAPAK_HEADER = ["Tanggal Tayang", "NIK Pemilik", "NIB", "Nama Usaha", "Kabupaten/Kota", "Bidang Usaha", "Produk"]
+LAPAK_ROWS = [  # (day, NIK, NIB, business, region, sector)
+    ("05/09/2021", "NIK", "", "Usaha A", "Kab. Boyolali", "kuliner"),
+    ("05/09/2031", "NIK", "", "Usaha A", "", ""),
+    ("31/12/2019", "NIK", "", "Usaha A", "", ""),
+    ("01/01/2020", "NIK", "9120001234567", "Usaha A", "3309", "Makanan dan Minuman"),
+    ("2021-09-06", "NIK", "", "Usaha A", "", ""),
+    ("31/02/2021", "NIK", "", "Usaha A", "", ""),
+    ("07/09/2021", "", "", "Usaha A", "", ""),
+    ("08/09/2021", "", "912000123456", "Usaha A", "", ""),
+    ("09/09/2021", "NIK", "", "Usaha A", "Tegal", ""),
+    ("10/09/2021", "NIK", "", "Usaha A", "", "bengkel"),
+    ("11/09/2021", "NIK", "", "", "", ""),
+    ("", "NIK", "", "Usaha A", "", ""),
+]
+
+
+def tricky_nik(i: int) -> str:
+    """A different owner per row, so that no row is deduplicated away."""
+    return f"33740155019{i:05d}"
+
+
+def test_new_sources_rules_agree_with_the_pipeline(tmp_path):
+    """Each tricky Mbizmarket, training-list and Lapak Ganjar row loads or is refused in the SQL
+    script and in the pandas script as the pipeline's parsers decide, with the same values."""
+    from ingest.sources import lapak_ganjar, mbizmarket, training
+
+    def owner(i, nik):
+        return tricky_nik(i) if nik == "NIK" else nik
+
+    files = {
+        "mbizmarket/tricky.csv": [MBIZ_HEADER] + [[f"PO-{i}", *row, "Nama PIC"] for i, row in enumerate(MBIZ_ROWS)]
+        + [["PO-0", *MBIZ_ROWS[0], "Nama PIC"]],        # the same order again in one file: refused
+        "training/tricky.csv": [FORMS_HEADER] + [[ts, act, "Peserta", owner(i, nik), name, nib, region, sector, "Belum",
+                                                  attendance]
+                                                 for i, (ts, act, nik, name, nib, region, sector, attendance)
+                                                 in enumerate(FORMS_ROWS)],
+        "lapak_ganjar/tricky.csv": [LAPAK_HEADER] + [[day, owner(i, nik), nib, name, region, sector, "Keripik"]
+                                                     for i, (day, nik, nib, name, region, sector)
+                                                     in enumerate(LAPAK_ROWS)],
+    }
+    landing = tmp_path / "landing"
+    for relative, rows in files.items():
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\n").writerows(rows)
+        (landing / relative).parent.mkdir(parents=True, exist_ok=True)
+        (landing / relative).write_text(text.getvalue(), encoding="utf-8")
+
+    def parsed(module, relative, columns):
+        table = module.parse((landing / relative).read_bytes(), relative).table.to_pylist()
+        return sorted(tuple(row[c] for c in columns) for row in table)
+
+    expected = {
+        "mbizmarket": parsed(mbizmarket, "mbizmarket/tricky.csv",
+                             ["row_number", "order_id", "vendor_id", "order_ts_utc", "subtotal", "order_status"]),
+        "training": parsed(training, "training/tricky.csv",
+                           ["row_number", "activity_id", "registered_ts_utc", "nib", "region_code", "sector_code",
+                            "attended"]),
+        "lapak_ganjar": parsed(lapak_ganjar, "lapak_ganjar/tricky.csv",
+                               ["row_number", "shown_date", "nib", "region_code", "sector_code"]),
+    }
+    assert [len(rows) for rows in expected.values()] == [8, 9, 3]        # and the rest refused
+
+    con = duckdb.connect()
+    reference_duckdb.build(con, landing, SALT, tmp_path)
+    sql = {
+        "mbizmarket": "select row_order, order_id, vendor, ts_utc, subtotal, status from mbizmarket_rows",
+        "training": "select row_order, activity_id, registered_utc, nib, region_code, sector_code, attended "
+                    "from training_rows",
+        "lapak_ganjar": "select row_order, shown_date, nib, region_code, sector_code from lapak_ganjar_rows",
+    }
+    for source, query in sql.items():
+        assert sorted(con.execute(query).fetchall()) == expected[source], source
+
+    def frame(source):
+        relative = next(name for name in files if name.startswith(source + "/"))
+        raw = reference_pandas.read_file(source, relative, landing / relative)
+        raw["file_rank"] = 0
+        return raw
+
+    def plain(value):
+        return value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
+
+    rows = {
+        "mbizmarket": reference_pandas.mbizmarket_rows(frame("mbizmarket"))[
+            ["row", "order_id", "platform_merchant_id", "order_ts_utc", "amount_idr", "status_raw"]],
+        "training": reference_pandas.training_rows(frame("training"), SALT)[
+            ["row", "activity_id", "registered_utc", "nib", "region_code", "sector_code", "attended"]],
+        "lapak_ganjar": reference_pandas.lapak_ganjar_rows(frame("lapak_ganjar"), SALT)[
+            ["row", "shown_date", "nib", "region_code", "sector_code"]],
+    }
+    for source, found in rows.items():
+        found = found.astype(object).where(found.notna(), None)
+        assert sorted(tuple(map(plain, row)) for row in found.itertuples(index=False)) == expected[source], source

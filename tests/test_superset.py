@@ -1,44 +1,38 @@
 """Superset for real (issue 14): `make bi`'s start script on a serving copy, every chart's data
 checked against the marts through Superset's REST API, every dashboard drawn in headless Chromium.
 
-One Superset for the module, started by `bi/start.py` as `make bi` starts it, on its own BI home,
-port and copy of a serving copy, with `UMKM_POSTGRES_URL` set: a throwaway PostgreSQL server
-(tests/pg_server.py, Debian's `postgresql`) holding `marts.mart_program_summary` and the read-only
-role `umkm_reader`, or, without PostgreSQL binaries, a port where nothing listens. The serving
-copy is, in this order: `UMKM_BI_TEST_SERVING`
-(a serving folder, e.g. `data/serving` after `make demo`), the `base` run of tests/shared_runs.py
-when this session already started it, else a run of tests/test_pipeline_e2e.py's landing zone.
+One Superset for the module (tests/superset_harness.py), started by `bi/start.py` as `make bi`
+starts it, on its own BI home, port and copy of a serving copy, with `UMKM_POSTGRES_URL` set: a
+throwaway PostgreSQL server holding the marts as the PostgreSQL publication leaves them, or,
+without PostgreSQL binaries, a port where nothing listens. The serving copy is
+`UMKM_BI_TEST_SERVING` (a serving folder, e.g. `data/serving` after `make demo`), else that of a
+run on the demo's landing zone (every source, so every chart has rows).
 Needs `.venv-bi` (`make bi-install`, which `make test` runs); the browser test needs Chromium.
 """
 
 from __future__ import annotations
 
 import csv
-import http.cookiejar
+import importlib.util
 import json
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import time
 import urllib.error
-import urllib.request
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
 import pytest
 import yaml
 
-from tests.runs import PROJECT, umkm_run
-from tests.test_pipeline_e2e import build_landing
+from tests.runs import PROJECT
+from tests.superset_harness import BI_PYTHON, READER, READER_PASSWORD, free_port, marts
+from tests.superset_harness import superset_fixture  # noqa: F401 - the fixture `superset`
 
-BI_PYTHON = PROJECT / ".venv-bi" / "bin" / "python"
 ASSETS = PROJECT / "bi" / "assets"
 SEEDS = PROJECT / "dbt_project" / "seeds"
-DASHBOARD_SLUGS = {"dampak-covid", "omzet-program", "kualitas-data"}
+DASHBOARD_SLUGS = {"dampak-covid", "omzet-program", "kualitas-data", "setelah-intervensi"}
 
 pytestmark = pytest.mark.skipif(not BI_PYTHON.exists(), reason="no .venv-bi: run `make bi-install` (make test does)")
 
@@ -75,6 +69,10 @@ def test_the_bundle_hangs_together():
         for key in ("viz_type", "metrics", "metric", "groupby", "x_axis", "all_columns", "contributionMode",
                     "adhoc_filters", "query_mode"):
             assert form_data.get(key) == chart["params"].get(key), f"{name}: query context is stale on {key}"
+    for dashboard in dashboards.values():   # a filter's scope names charts of its dashboard (by the bundle's ids)
+        ids = {n["meta"]["chartId"] for n in dashboard["position"].values() if isinstance(n, dict) and "chartId" in
+               n.get("meta", {})}
+        assert all(set(f["scope"]["excluded"]) <= ids for f in dashboard["metadata"]["native_filter_configuration"])
     sql = {d["table_name"]: d["sql"] or "" for d in datasets.values()}
     for code, label in seed_labels("sectors.csv", "sector_code", "sector_label").items():
         assert f"when '{code}' then '{label}'" in sql["dampak_covid"]
@@ -107,153 +105,6 @@ def test_make_bi_with_postgres_down_says_so_and_still_sets_up(tmp_path):
 
 
 # ---------------------------------------------------------------- one Superset for the module
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Api:
-    """Superset's REST API as a logged-in user: a bearer token, plus the session and CSRF token
-    that writes need."""
-
-    def __init__(self, base: str, password: str):
-        self.base = base
-        self.csrf: str | None = None
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-        self.token = self.call("POST", "/api/v1/security/login", {"username": "admin", "password": password,
-                                                                   "provider": "db", "refresh": False},
-                               auth=False)["access_token"]
-
-    def call(self, method: str, path: str, body=None, auth: bool = True):
-        headers = {"Referer": self.base}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        if auth:
-            headers["Authorization"] = f"Bearer {self.token}"
-        if self.csrf:
-            headers["X-CSRFToken"] = self.csrf
-        request = urllib.request.Request(f"{self.base}{path}", method=method, headers=headers,
-                                         data=None if body is None else json.dumps(body).encode())
-        with self.opener.open(request, timeout=180) as answer:
-            return json.load(answer)
-
-    def get(self, path: str):
-        return self.call("GET", path)
-
-    def post(self, path: str, body):
-        if self.csrf is None:
-            self.csrf = self.get("/api/v1/security/csrf_token/")["result"]
-        return self.call("POST", path, body)
-
-    def put(self, path: str, body):
-        if self.csrf is None:
-            self.csrf = self.get("/api/v1/security/csrf_token/")["result"]
-        return self.call("PUT", path, body)
-
-
-@dataclass
-class Superset:
-    base: str
-    password: str
-    serving: Path                       # the serving folder it reads (marts.duckdb inside)
-    env: dict
-    output: Path
-    postgres: object = None             # tests/pg_server.Server, or None: a port where nothing listens
-    api: Api | None = None
-    chart_data: dict = field(default_factory=dict)     # chart name -> (first result, seconds)
-
-    def log(self) -> str:
-        return self.output.read_text(errors="replace")
-
-
-def source_serving(tmp_path_factory) -> Path:
-    if os.environ.get("UMKM_BI_TEST_SERVING"):
-        return Path(os.environ["UMKM_BI_TEST_SERVING"])
-    from tests import shared_runs
-    if "base" in shared_runs._RUNS:                      # started by other tests of this session: free
-        return shared_runs._RUNS["base"].check().root / "serving"
-    root = tmp_path_factory.mktemp("bi_run")
-    build_landing(root / "landing")
-    result = umkm_run(root)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return root / "serving"
-
-
-READER_PASSWORD = "reader-secret"
-
-
-def postgres_with_program_summary(serving: Path):
-    """A throwaway PostgreSQL with `marts.mart_program_summary` (from the serving copy) and the
-    read-only role umkm_reader, as the PostgreSQL publication leaves them; None without binaries."""
-    try:
-        from tests import pg_server
-    except ImportError:
-        return None
-    if pg_server.find_bin_dir() is None:
-        return None
-    import psycopg
-    server = pg_server.start_server()
-    rows = duckdb.connect(str(serving / "marts.duckdb"), read_only=True).execute(
-        "select program_id, program_name, turnover_idr from mart_program_summary").fetchall()
-    with psycopg.connect(server.url(), autocommit=True) as conn:
-        conn.execute("create schema marts")
-        conn.execute("create table marts.mart_program_summary (program_id text, program_name text, "
-                     "turnover_idr numeric(18,2))")
-        with conn.cursor().copy("copy marts.mart_program_summary from stdin") as copy:
-            for row in rows:
-                copy.write_row(row)
-        conn.execute(f"create role umkm_reader login password '{READER_PASSWORD}'")
-        conn.execute("grant usage on schema marts to umkm_reader")
-        conn.execute("grant select on all tables in schema marts to umkm_reader")
-    return server
-
-
-@pytest.fixture(scope="module")
-def superset(tmp_path_factory):
-    serving = tmp_path_factory.mktemp("bi_serving")
-    shutil.copy2(source_serving(tmp_path_factory) / "marts.duckdb", serving / "marts.duckdb")
-    root = tmp_path_factory.mktemp("bi")
-    port, password = free_port(), secrets.token_urlsafe(12)
-    postgres = postgres_with_program_summary(serving)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UMKM_")}
-    env.update(UMKM_SERVING_DIR=str(serving), UMKM_BI_HOME=str(root / "home"), UMKM_BI_ADMIN_PASSWORD=password,
-               UMKM_BI_WORKERS="1", UMKM_POSTGRES_READER_PASSWORD=READER_PASSWORD,
-               UMKM_POSTGRES_URL=postgres.url() if postgres else f"postgresql://a:x@127.0.0.1:{free_port()}/umkm")
-    output = root / "start.log"
-    started = time.monotonic()
-    with open(output, "wb") as out:
-        process = subprocess.Popen([str(BI_PYTHON), str(PROJECT / "bi" / "start.py"), "--port", str(port)],
-                                   env=env, cwd=root, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    instance = Superset(f"http://127.0.0.1:{port}", password, serving, env, output, postgres=postgres)
-    try:
-        while "Superset is up" not in instance.log():
-            assert process.poll() is None, f"bi/start.py ended ({process.returncode}):\n{instance.log()[-3000:]}"
-            assert time.monotonic() - started < 300, f"Superset not up in 300 s:\n{instance.log()[-3000:]}"
-            time.sleep(0.5)
-        print(f"\nbi/start.py: Superset up in {time.monotonic() - started:.0f} s")
-        instance.api = Api(instance.base, password)
-        yield instance
-    finally:
-        os.killpg(process.pid, signal.SIGINT)           # Ctrl-C, as `make bi` is stopped: gunicorn quits at once
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        if postgres is not None:
-            from tests import pg_server
-            pg_server.remove(postgres)
-
-
-def marts(superset: Superset, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(superset.serving / "marts.duckdb"), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
 
 def test_start_registers_the_serving_copy_read_only_and_postgres(superset):
     databases = {d["database_name"]: d for d in superset.api.get("/api/v1/database/?q=(page_size:100)")["result"]}
@@ -351,6 +202,134 @@ def test_sector_and_constraint_shares_equal_those_of_mart_impact_summary(superse
         for period, n in marts(superset, f"select survey_period, sum(n_constraint_{code}) from mart_impact_summary "
                                          "group by 1"):
             assert abs(shown.get((period, label), 0.0) - n / impacted[period]) < 1e-12, (period, label)
+
+
+# ---------------------------------------------------------------- the PPKM periods: the seed, one source of truth
+
+def seed_periods() -> dict[str, dict]:
+    with open(SEEDS / "restriction_periods.csv", newline="", encoding="utf-8") as handle:
+        return {row["period_name"]: row for row in csv.DictReader(handle)}
+
+
+def test_the_ppkm_periods_are_read_from_the_seed_only(tmp_path):
+    spec = importlib.util.spec_from_file_location("ppkm_layer", PROJECT / "bi" / "ppkm_layer.py")
+    spec.loader.exec_module(layer := importlib.util.module_from_spec(spec))
+    assert layer.PERIODS_SEED == SEEDS / "restriction_periods.csv"
+    assert not list((PROJECT / "bi").rglob("*.csv")), "a copy of the periods in bi/: the seed is the one source"
+    assert {p["period_name"]: p for p in layer.ppkm_periods()} == seed_periods()
+    with pytest.raises(ValueError, match="no PPKM periods at .*restriction_periods.csv is missing"):
+        layer.ppkm_periods(tmp_path / "restriction_periods.csv")
+
+
+def test_the_annotation_layer_and_mart_restriction_periods_hold_the_seeds_periods(superset, chart_data):
+    periods = {name: (row["start_date"], row["end_date"]) for name, row in seed_periods().items()}
+    layers = superset.api.get("/api/v1/annotation_layer/?q=(page_size:100)")["result"]
+    [layer] = [layer for layer in layers if layer["name"] == "Periode PPKM"]
+    assert "dbt_project/seeds/restriction_periods.csv" in layer["descr"]
+    notes = superset.api.get(f"/api/v1/annotation_layer/{layer['id']}/annotation/?q=(page_size:100)")["result"]
+    assert {a["short_descr"]: (a["start_dttm"][:10], a["end_dttm"][:10]) for a in notes} == periods
+    for name in ("Omzet program per bulan (arsiran: periode PPKM)", "UMKM aktif per bulan (arsiran: periode PPKM)"):
+        records = chart_data[name][0]["annotation_data"]["Periode PPKM"]["records"]
+        assert {r["short_descr"] for r in records} == set(periods), name
+    in_mart = marts(superset, "select distinct period_name, cast(start_date as varchar), cast(end_date as varchar) "
+                              "from mart_restriction_periods")
+    assert in_mart and {name: (start, end) for name, start, end in in_mart}.items() <= periods.items()
+
+
+# ---------------------------------------------------------------- Kualitas data: rejected rows by reason code
+
+REJECTED_COLUMNS = ["landing_path", "source", "sha256", "reason_code", "n_rows", "first_row_number", "reason",
+                    "loaded_at"]
+# the columns of rejected rows' text (raw.rejected_rows.row_text) that hold personal data in the demo's files
+PERSONAL_KEYS = {"nik", "nik pemilik", "nik_pemilik", "nama_pemilik", "nama lengkap", "no_hp", "nomor whatsapp",
+                 "nama pic pembeli", "no. hp pic", "email pic"}
+
+
+def test_rejected_rows_by_reason_equal_mart_rejected_rows_and_mart_data_quality(superset, chart_data):
+    shown = {(row["reason_code"], label): n for row in chart_data["Baris ditolak per alasan"][0]["data"]
+             for label, n in row.items() if label != "reason_code" and n is not None}
+    by_reason = dict(marts(superset, "select reason_code, sum(n_rows) from mart_rejected_rows group by 1"))
+    assert by_reason and {code: sum(n for (c, _), n in shown.items() if c == code) for code in by_reason} == by_reason
+    assert {c for c, _ in shown} == set(by_reason)
+    per_source = {r["source_label"]: r["baris_ditolak"] for r in chart_data["Baris ditolak per sumber"][0]["data"]}
+    for label in {label for _, label in shown}:       # the two marts agree, through Superset
+        assert sum(n for (_, source), n in shown.items() if source == label) == per_source[label], label
+    mismatched = marts(superset, """
+        select q.landing_path, q.rows_rejected, coalesce(sum(r.n_rows), 0) from mart_data_quality as q
+        left join mart_rejected_rows as r on r.landing_path = q.landing_path and r.sha256 = q.sha256
+        where q.status = 'loaded' group by all having q.rows_rejected <> coalesce(sum(r.n_rows), 0)""")
+    assert mismatched == []
+
+
+def test_mart_rejected_rows_is_in_postgres_and_carries_no_personal_data(superset, chart_data):
+    columns = [c for (c,) in marts(superset, "select column_name from information_schema.columns where "
+                                             "table_name = 'mart_rejected_rows' order by ordinal_position")]
+    assert columns == REJECTED_COLUMNS                  # row_text (the row's cells) never leaves raw
+    rows = marts(superset, "select * from mart_rejected_rows")
+    if superset.postgres is not None:
+        import psycopg
+        with psycopg.connect(superset.postgres.url(READER, READER_PASSWORD)) as conn:
+            published = conn.execute("select * from marts.mart_rejected_rows").fetchall()
+        assert sorted(map(repr, published)) == sorted(map(repr, rows))
+        rows += published
+    if superset.warehouse is None or not superset.warehouse.exists():
+        pytest.skip(f"no warehouse beside the serving copy ({superset.warehouse}): its rejected rows' text")
+    con = duckdb.connect(str(superset.warehouse), read_only=True)
+    try:
+        texts = [t for (t,) in con.execute(
+            "select r.row_text from raw.rejected_rows as r join raw.landing_files as f using (landing_path, sha256) "
+            "where f.status <> 'superseded'").fetchall()]
+    finally:
+        con.close()
+    personal = {str(value).strip() for text in texts for key, value in json.loads(text).items()
+                if key.strip().lower() in PERSONAL_KEYS and value and len(str(value).strip()) >= 5}
+    assert any(v.isdigit() and len(v) >= 15 for v in personal), "no NIK in the rejected rows: the test proves nothing"
+    assert any(not v.replace(" ", "").isdigit() for v in personal), "no name in the rejected rows"
+    text = repr(rows) + json.dumps(chart_data["Baris ditolak per alasan"][0]["data"])
+    assert [v for v in personal if v in text] == []
+
+
+# ---------------------------------------------------------------- Setelah intervensi
+
+INTERVENTIONS = """
+    select coalesce(p.program_name, a.activity_name, 'Lapak Ganjar') as name, sum(o.n_umkm), sum(o.n_registered),
+           sum(o.n_active_before), sum(o.n_active_after), sum(o.turnover_before_idr), sum(o.turnover_after_idr)
+    from mart_intervention_outcomes as o
+    left join dim_program as p on o.intervention_type = 'program' and p.program_id = o.intervention_id
+    left join dim_activity as a on o.intervention_type = 'activity' and a.activity_id = o.intervention_id
+    {where} group by 1"""
+PLATFORMS = {"gofood": "GoBiz (GoFood, Go-Shop)", "shopee": "Shopee", "uvo": "UKM Virtual Expo",
+             "mbizmarket": "Mbizmarket"}
+
+
+def test_setelah_intervensi_figures_equal_the_intervention_and_ppkm_marts(superset, chart_data):
+    expected = {name: rest for name, *rest in marts(superset, INTERVENTIONS.format(where=""))}
+    data = {name: chart_data[name][0]["data"] for name in (
+        "Omzet 30 hari sebelum dan sesudah, per intervensi", "UMKM aktif 30 hari sebelum dan sesudah, per intervensi",
+        "Ringkasan per intervensi", "Peserta pelatihan: terdaftar dan hadir")}
+    turnover, active, table, trainings = data.values()
+    assert {r["intervention_name"]: (rupiah(r["omzet_sebelum"]), rupiah(r["omzet_sesudah"])) for r in turnover} == {
+        name: (rupiah(before), rupiah(after)) for name, (*_, before, after) in expected.items()}
+    assert {r["intervention_name"]: (r["umkm_aktif_sebelum"], r["umkm_aktif_sesudah"]) for r in active} == {
+        name: (before, after) for name, (_, _, before, after, *_) in expected.items()}
+    assert {r["intervention_name"]: (r["umkm"], rupiah(r["omzet_sesudah"])) for r in table} == {
+        name: (n, rupiah(after)) for name, (n, *_, after) in expected.items()}
+    activities = marts(superset, INTERVENTIONS.format(where="where o.intervention_type = 'activity'"))
+    assert {r["intervention_name"]: (r["umkm_terdaftar"], r["umkm"]) for r in trainings} == {
+        name: (registered, n) for name, n, registered, *_ in activities}
+    ppkm = marts(superset, "select period_name, platform, sum(n_orders_baseline), sum(n_orders_during), "
+                           "sum(turnover_baseline_idr), sum(turnover_during_idr) from mart_restriction_periods "
+                           "group by all")
+    shown = {(r["period_name"], r["platform_label"]): (r["pesanan_sebelum_ppkm"], r["pesanan_selama"],
+                                                        rupiah(r["omzet_sebelum_ppkm"]), rupiah(r["omzet_selama"]))
+             for r in chart_data["Periode PPKM per platform"][0]["data"]}
+    assert shown == {(period, PLATFORMS[platform]): (ob, od, rupiah(tb), rupiah(td))
+                     for period, platform, ob, od, tb, td in ppkm}
+    per_platform = {r["platform_label"]: (rupiah(r["omzet_sebelum_ppkm"]), rupiah(r["omzet_selama"]))
+                    for r in chart_data["Omzet selama PPKM dan sebelumnya, per platform"][0]["data"]}
+    assert per_platform == {label: (rupiah(sum(v[2] for k, v in shown.items() if k[1] == label)),
+                                    rupiah(sum(v[3] for k, v in shown.items() if k[1] == label)))
+                            for label in {k[1] for k in shown}}
 
 
 def test_every_dashboard_draws_in_chromium_without_an_error(superset, tmp_path):

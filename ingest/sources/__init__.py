@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from collections.abc import Callable
 
 from ingest.rows import ParseResult
-from ingest.sources import enrollment, gofood, shopee, survey, uvo
+from ingest.sources import enrollment, gofood, lapak_ganjar, mbizmarket, shopee, survey, training, uvo
 
 
 @dataclass(frozen=True)
@@ -26,5 +26,8 @@ SOURCES: dict[str, Source] = {
         Source("gofood", "gofood_transactions", (".csv",), gofood.parse),
         Source("shopee", "shopee_order_lines", (".csv", ".xlsx"), shopee.parse),
         Source("uvo", "uvo_transactions", (".csv", ".json"), uvo.parse),
+        Source("mbizmarket", "mbizmarket_orders", (".csv", ".xlsx"), mbizmarket.parse),
+        Source("training", "training_registrations", (".csv", ".xlsx"), training.parse),
+        Source("lapak_ganjar", "lapak_ganjar_promotions", (".csv", ".xlsx"), lapak_ganjar.parse),
     )
 }

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
+import re
+
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -57,13 +60,13 @@ def require_one_of(found: dict, names: list[str]) -> None:
         raise QuarantineError("missing required column(s): one of " + " / ".join(names))
 
 
-def identifiers(rows: RowBuilder):
+def identifiers(rows: RowBuilder, nik: str = "nik_pemilik", nib: str = "nib"):
     """NIK and NIB, each validated; a row needs at least one (the UMKM key comes from it)."""
-    nik = rows.convert("nik_pemilik", NIK)
-    nib = rows.convert("nib", NIB)
-    rows.reject(pc.and_(nik.is_null(), nib.is_null()).to_numpy(zero_copy_only=False), "missing_identifier",
-                "neither nik_pemilik nor nib is filled")
-    return nik, nib
+    nik_values = rows.convert(nik, NIK)
+    nib_values = rows.convert(nib, NIB)
+    rows.reject(pc.and_(nik_values.is_null(), nib_values.is_null()).to_numpy(zero_copy_only=False),
+                "missing_identifier", f"neither {nik} nor {nib} is filled")
+    return nik_values, nib_values
 
 
 def region_codes(rows: RowBuilder, reference):
@@ -91,3 +94,41 @@ def region_codes(rows: RowBuilder, reference):
 
 def _objects_at(column: pa.Array | np.ndarray, rows: np.ndarray) -> np.ndarray:
     return as_objects(column.take(pa.array(rows))) if isinstance(column, pa.Array) else column[rows]
+
+
+def extra_columns_json(table: Table, mapped: set[str]) -> np.ndarray:
+    """Columns this pipeline does not use, kept per row as a JSON object (raw layer only: a form's
+    added question or an export's extra column may hold personal answers)."""
+    extra = [column for column in table.columns if column not in mapped]
+    if not extra:
+        return np.full(len(table), None, dtype=object)
+    frame = pd.DataFrame({column: table.cells(column) for column in extra}, columns=extra, dtype=object)
+    text = frame.astype(str).to_json(orient="records", lines=True, force_ascii=False)
+    return np.array(text.splitlines() if len(frame) else [], dtype=object)
+
+
+_CODE_LIKE = re.compile(r"'?\s*\d{2}\s*\.?\s*\d{2}\s*")
+
+
+def region_of_name_or_code(reference) -> ColumnParser:
+    """One region column that holds a name (`Kab. Boyolali`) or a BPS code (`3309`, `33.09`), as
+    staff fill a form; empty is no region (null), not an error."""
+    from ingest.values import clean_text
+
+    def parse(value):
+        text = clean_text(value) if not isinstance(value, (int, float)) else str(int(value))
+        if text is None:
+            return None
+        if _CODE_LIKE.fullmatch(text):
+            return reference.region_code(text.lstrip("'"), None)
+        return reference.region_code(None, text)
+
+    return ColumnParser(parse, pa.string())
+
+
+def optional_sector(reference) -> ColumnParser:
+    """A sector label as the survey has it; empty is no sector (null), an unknown label an error."""
+    from ingest.values import clean_text
+
+    return ColumnParser(lambda label: None if clean_text(label) is None else reference.sector_code(label),
+                        pa.string())

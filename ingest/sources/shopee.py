@@ -9,13 +9,12 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingest.readers import QuarantineError, Table
+from ingest.readers import QuarantineError
 from ingest.rows import ParseResult, RowBuilder, resolve_columns
-from ingest.sources.common import read_cells, wib_dates
+from ingest.sources.common import extra_columns_json, read_cells, wib_dates
 from ingest.vectorised import COUNT, TEXT
 from ingest.vectorised_money import MONEY, cents_of, decimals_from_cents
 from ingest.vectorised_times import TIMESTAMP_WIB
@@ -80,7 +79,7 @@ def parse(data: bytes, landing_path: str) -> ParseResult:
         "quantity": quantity,
         "returned_quantity": returned,
         "order_total_payment": rows.convert(total_header, MONEY),
-        "extra_columns": _extra_columns_json(table, set(found.values())),
+        "extra_columns": extra_columns_json(table, set(found.values())),
     }
     columns |= {name: rows.text(header) for name, header in TEXT_COLUMNS.items()}
     rows.reject_duplicates("the order line (No. Pesanan, Nomor Referensi SKU, Nama Variasi)",
@@ -110,13 +109,3 @@ def _line_price(rows: RowBuilder, found: dict, quantity: pa.Array) -> pa.Array:
 def _key_text(rows: RowBuilder, name: str) -> pa.Array:
     """Part of the line grain: an absent SKU or variation is '' so the key is never null."""
     return rows.text(name).fill_null("")
-
-
-def _extra_columns_json(table: Table, mapped: set[str]) -> np.ndarray:
-    """Columns this pipeline does not use, kept per row as a JSON object (raw layer only)."""
-    extra = [column for column in table.columns if column not in mapped]
-    if not extra:
-        return np.full(len(table), None, dtype=object)
-    frame = pd.DataFrame({column: table.cells(column) for column in extra}, columns=extra, dtype=object)
-    text = frame.astype(str).to_json(orient="records", lines=True, force_ascii=False)
-    return np.array(text.splitlines() if len(frame) else [], dtype=object)

@@ -15,7 +15,8 @@ from orchestration.serving import SERVING_DB, publish_marts
 # build makes (those downstream of the file ledger, orchestration/dbt_plan.py): Dagster skips a
 # step when one of its deps was not materialized in the run, and dbt builds only what changed,
 # so a dim that did not change must not hold the publication back.
-MARTS = ["fct_orders", "mart_turnover_monthly", "mart_program_summary", "mart_data_quality"]
+MARTS = ["fct_orders", "mart_turnover_monthly", "mart_program_summary", "mart_data_quality", "mart_rejected_rows",
+         "mart_intervention_outcomes", "mart_restriction_periods"]
 
 
 def refuse_after_failed_checks(context: dg.AssetExecutionContext) -> None:

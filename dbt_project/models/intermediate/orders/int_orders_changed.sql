@@ -10,6 +10,7 @@
 -- depends_on: {{ ref('stg_gobiz__transactions') }}
 -- depends_on: {{ ref('stg_shopee__order_lines') }}
 -- depends_on: {{ ref('stg_uvo__transactions') }}
+-- depends_on: {{ ref('stg_mbizmarket__orders') }}
 {%- set previous = previous_relation('fct_orders') %}
 with
 
@@ -82,6 +83,12 @@ changed_orders as (
 
     select 'uvo' as platform, transaction_id as order_id
     from {{ ref('stg_uvo__transactions') }}
+    where (landing_path, file_sha256) in (select landing_path, file_sha256 from changed_versions)
+
+    union
+
+    select 'mbizmarket' as platform, order_id
+    from {{ ref('stg_mbizmarket__orders') }}
     where (landing_path, file_sha256) in (select landing_path, file_sha256 from changed_versions)
 
     union

@@ -1,8 +1,15 @@
--- One row per UMKM (umkm_key) seen in the deduplicated survey or the deduplicated registry.
--- Attributes come from the latest landed record of either (nib: the latest one not null);
--- scale only from the survey (null when the UMKM is only enrolled); first_seen_date is the
--- earliest approved survey submission date or program joined date.
--- A table: rebuilt when a survey or registry file arrives.
+-- One row per UMKM (umkm_key) seen in the deduplicated survey, the deduplicated registry, a
+-- training list (registered, attended or not) or the Lapak Ganjar log.
+-- business_name, region_code and sector_code each come from the first source that knows them, in
+-- the contract's order: the enrollment registry, else the survey, else a training list, else the
+-- Lapak Ganjar log; within one source, the latest landed row that has the value. nib is the
+-- latest landed one not null, whatever its source; scale only from the survey (null when the
+-- UMKM was never surveyed); first_seen_date is the earliest record date of any source (approved
+-- survey submission, program joined date, training registration, Lapak Ganjar promotion).
+-- A table: rebuilt when a survey, registry, training or Lapak Ganjar file arrives.
+{%- set latest_first = 'file_landed_at desc, loaded_at desc, landing_path desc, '
+                       ~ 'record_ts desc nulls last, source_row_number desc' %}
+{%- set by_precedence = ['business_name', 'region_code', 'sector_code'] %}
 with
 
 survey as (
@@ -18,9 +25,40 @@ enrollments as (
 
 ),
 
+training as (
+
+    select * from {{ ref('int_training_participants_deduped') }}
+
+),
+
+promotions as (
+
+    select * from {{ ref('int_lapak_ganjar_promotions_deduped') }}
+
+),
+
+-- source_precedence: 1 registry, 2 survey, 3 training list, 4 Lapak Ganjar (marts contract)
 records as (
 
     select
+        1 as source_precedence,
+        umkm_key,
+        nib,
+        business_name,
+        region_code,
+        sector_code,
+        cast(joined_date as timestamp) as record_ts,
+        joined_date as record_date,
+        file_landed_at,
+        loaded_at,
+        landing_path,
+        source_row_number
+    from enrollments
+
+    union all
+
+    select
+        2 as source_precedence,
         umkm_key,
         nib,
         business_name,
@@ -37,34 +75,64 @@ records as (
     union all
 
     select
+        3 as source_precedence,
         umkm_key,
         nib,
         business_name,
         region_code,
         sector_code,
-        cast(joined_date as timestamp) as record_ts,
-        joined_date as record_date,
+        registered_ts_utc as record_ts,
+        first_registered_date_wib as record_date,
         file_landed_at,
         loaded_at,
         landing_path,
         source_row_number
-    from enrollments
+    from training
 
-),
-
-records_ranked as (
+    union all
 
     select
-        records.*,
-        row_number() over (
-            partition by umkm_key
-            order by
-                file_landed_at desc, loaded_at desc, landing_path desc,
-                record_ts desc nulls last, source_row_number desc
-        ) as record_rank
-    from records
+        4 as source_precedence,
+        umkm_key,
+        nib,
+        business_name,
+        region_code,
+        sector_code,
+        cast(shown_date as timestamp) as record_ts,
+        shown_date as record_date,
+        file_landed_at,
+        loaded_at,
+        landing_path,
+        source_row_number
+    from promotions
 
 ),
+
+umkm as (
+
+    select
+        umkm_key,
+        min(record_date) as first_seen_date
+    from records
+    group by umkm_key
+
+),
+{%- for attribute in by_precedence %}
+
+{{ attribute }}_ranked as (
+
+    select
+        umkm_key,
+        {{ attribute }},
+        row_number() over (
+            partition by umkm_key
+            order by source_precedence, {{ latest_first }}
+        ) as attribute_rank
+    from records
+    where {{ attribute }} is not null
+
+),
+{%- endfor %}
 
 nib_ranked as (
 
@@ -73,10 +141,8 @@ nib_ranked as (
         nib,
         row_number() over (
             partition by umkm_key
-            order by
-                file_landed_at desc, loaded_at desc, landing_path desc,
-                record_ts desc nulls last, source_row_number desc
-        ) as nib_rank
+            order by {{ latest_first }}
+        ) as attribute_rank
     from records
     where nib is not null
 
@@ -96,34 +162,30 @@ scale_ranked as (
     from survey
     where scale is not null
 
-),
-
-first_seen as (
-
-    select
-        umkm_key,
-        min(record_date) as first_seen_date
-    from records
-    group by umkm_key
-
 )
 
 select
-    cast(latest.umkm_key as {{ dbt.type_string() }}) as umkm_key,
-    cast(latest.business_name as {{ dbt.type_string() }}) as business_name,
+    cast(umkm.umkm_key as {{ dbt.type_string() }}) as umkm_key,
+    cast(business_name_ranked.business_name as {{ dbt.type_string() }}) as business_name,
     cast(nib_ranked.nib as {{ dbt.type_string() }}) as nib,
-    cast(latest.region_code as {{ dbt.type_string() }}) as region_code,
-    cast(latest.sector_code as {{ dbt.type_string() }}) as sector_code,
+    cast(region_code_ranked.region_code as {{ dbt.type_string() }}) as region_code,
+    cast(sector_code_ranked.sector_code as {{ dbt.type_string() }}) as sector_code,
     cast(scale_ranked.scale as {{ dbt.type_string() }}) as scale,
-    cast(first_seen.first_seen_date as date) as first_seen_date
+    cast(umkm.first_seen_date as date) as first_seen_date
 
-from records_ranked as latest
+from umkm
+left join business_name_ranked
+    on umkm.umkm_key = business_name_ranked.umkm_key
+    and business_name_ranked.attribute_rank = 1
+left join region_code_ranked
+    on umkm.umkm_key = region_code_ranked.umkm_key
+    and region_code_ranked.attribute_rank = 1
+left join sector_code_ranked
+    on umkm.umkm_key = sector_code_ranked.umkm_key
+    and sector_code_ranked.attribute_rank = 1
 left join nib_ranked
-    on latest.umkm_key = nib_ranked.umkm_key
-    and nib_ranked.nib_rank = 1
+    on umkm.umkm_key = nib_ranked.umkm_key
+    and nib_ranked.attribute_rank = 1
 left join scale_ranked
-    on latest.umkm_key = scale_ranked.umkm_key
+    on umkm.umkm_key = scale_ranked.umkm_key
     and scale_ranked.scale_rank = 1
-left join first_seen
-    on latest.umkm_key = first_seen.umkm_key
-where latest.record_rank = 1

@@ -1,7 +1,8 @@
 -- One row per order, counted or not, on every platform (the deduplicated orders of GoBiz, Shopee
--- with its lines summed, and UVO). umkm_key is that of the deduplicated enrollment whose program
--- runs on the order's platform and whose platform_merchant_id is the order's merchant (the latest
--- landed one if several); null when the merchant is in no enrollment.
+-- with its lines summed, UVO, and Mbizmarket with its Subtotal as the amount). umkm_key is that of
+-- the deduplicated enrollment whose program runs on the order's platform and whose
+-- platform_merchant_id is the order's merchant (the latest landed one if several); null when the
+-- merchant is in no enrollment.
 -- Incremental: a build recomputes the orders of int_orders_changed (macros/incremental_recompute.sql).
 {{ config(
     materialized='incremental',
@@ -49,6 +50,16 @@ uvo as (
 
 ),
 
+mbizmarket as (
+
+    select {{ order_columns | join(', ') }}
+    from {{ ref('int_mbizmarket_orders_deduped') }}
+    {%- if is_incremental() %}
+    where order_id in ({{ changed_orders('mbizmarket') }})
+    {%- endif %}
+
+),
+
 orders as (
 
     select * from gofood
@@ -56,6 +67,8 @@ orders as (
     select * from shopee
     union all
     select * from uvo
+    union all
+    select * from mbizmarket
 
 ),
 
