@@ -91,6 +91,8 @@ def run_pipeline(quiet: bool = False) -> int:
     if work_to_do(settings) is None:
         say(f"umkm run: nothing new in {settings.landing_dir}, no model changed: the marts are current "
             f"(checked in {time.perf_counter() - started:.1f}s)")
+        if not catch_up_postgres(settings, say):
+            return 1
         print_summaries(settings)
         return 0
 
@@ -191,6 +193,31 @@ def output_to(log_path: Path):
             os.dup2(saved[1], 2)
             os.close(saved[0])
             os.close(saved[1])
+
+
+def catch_up_postgres(settings: Settings, say) -> bool:
+    """With nothing new to build, PostgreSQL may still hold an older publication than the serving
+    copy (it was down when the last run published): publish the serving copy to it now. False
+    (with the reason on stderr) when that fails; the DuckDB serving copy is current either way."""
+    if not settings.postgres_url:
+        return True
+    from orchestration.postgres_serving import (PostgresPublishError, PostgresUnavailable, published_version,
+                                                publish_to_postgres)
+    from orchestration.serving_files import current_version_name
+
+    try:
+        held, current = published_version(settings.postgres_url, settings.postgres_schema), \
+            current_version_name(settings.serving_dir)
+        if held == current:
+            return True
+        publication = publish_to_postgres(settings.serving_dir, settings.postgres_url, settings.postgres_schema,
+                                          settings.postgres_reader or None, settings.postgres_reader_password)
+    except (PostgresUnavailable, PostgresPublishError) as error:
+        print(f"FAILED: PostgreSQL is behind the serving copy and could not catch up: {error}", file=sys.stderr)
+        return False
+    say(f"PostgreSQL held serving version {held or 'none'}: caught up to {publication.version} "
+        f"({publication.rows_copied} rows copied in {publication.seconds:.1f}s)")
+    return True
 
 
 def print_landing_report(settings: Settings, since: datetime) -> None:

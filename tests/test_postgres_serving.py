@@ -133,6 +133,23 @@ def test_run_with_postgres_down_publishes_the_duckdb_copy_and_reports_the_failed
     assert ("goshop", Decimal("1250000.00")) in summary
 
 
+def test_a_run_with_nothing_new_catches_postgres_up(run_down, pg):
+    """Nothing new to build: no Dagster run, but PostgreSQL, down at the last publication, is given
+    the serving copy now; while it is still down the run says so and exits 1."""
+    root, _, _ = run_down
+    still_down = umkm_run(root, UMKM_POSTGRES_URL=pg.url().rsplit(":", 1)[0] + f":{free_port()}/umkm")
+    assert still_down.returncode == 1 and "nothing new" in still_down.stdout, still_down.stdout[-2000:]
+    assert "FAILED: PostgreSQL is behind the serving copy and could not catch up" in still_down.stderr
+    assert ADMIN_PASSWORD not in still_down.stdout + still_down.stderr
+    caught_up = umkm_run(root, UMKM_POSTGRES_URL=pg.url(), UMKM_POSTGRES_READER=READER,
+                         UMKM_POSTGRES_READER_PASSWORD=READER_PASSWORD)
+    assert caught_up.returncode == 0, (caught_up.stdout + caught_up.stderr)[-3000:]
+    assert "nothing new" in caught_up.stdout and "PostgreSQL held serving version none: caught up" in caught_up.stdout
+    assert_same_as_serving(pg.url(), root / "serving")
+    again = umkm_run(root, UMKM_POSTGRES_URL=pg.url())
+    assert again.returncode == 0 and "caught up" not in again.stdout      # current: nothing to copy
+
+
 def test_next_run_with_postgres_up_publishes_everything(run_down, pg):
     from tests.filemakers import csv_bytes
     from tests.test_parsers import GOBIZ_HEADER, gobiz_row
