@@ -97,19 +97,12 @@ def test_reference_dim_umkm_and_fct_orders_match(demo_runs, script):
 
 def pipeline_checks(serving: Path) -> dict:
     """The counts and sums of the pipeline's dim_umkm and fct_orders that the scripts report (the
-    orders also per platform: gofood, shopee, uvo, mbizmarket)."""
+    orders also per platform), read from its serving copy with the DuckDB script's own query."""
     con = duckdb.connect(str(serving / "marts.duckdb"), read_only=True)
-    dim = con.execute("select count(*), count(nib), count(scale), count(region_code), count(sector_code) "
-                      "from dim_umkm").fetchone()
-    fct = con.execute("select count(*), count(umkm_key), count(*) filter (where is_counted), sum(amount_idr) "
-                      "from fct_orders").fetchone()
-    platforms = con.execute("select platform, count(*), count(umkm_key), count(*) filter (where is_counted), "
-                            "sum(amount_idr) from fct_orders group by platform order by platform").fetchall()
-    return {"dim_umkm_rows": dim[0], "dim_umkm_nib": dim[1], "dim_umkm_scale": dim[2], "dim_umkm_region": dim[3],
-            "dim_umkm_sector": dim[4], "fct_orders_rows": fct[0], "fct_orders_with_umkm": fct[1],
-            "fct_orders_counted": fct[2], "fct_orders_amount_idr": str(fct[3]),
-            "fct_orders_by_platform": {platform: [rows, with_umkm, counted, str(amount)]
-                                       for platform, rows, with_umkm, counted, amount in platforms}}
+    try:
+        return reference_duckdb.checks(con)
+    finally:
+        con.close()
 
 
 def test_worker_processes_read_the_files_as_this_process_does(tmp_path, monkeypatch):
