@@ -226,13 +226,17 @@ def ui_latency(work: Path, zone: Path, *, settle_seconds: float = 5, timeout: fl
         else:
             raise SystemExit(f"`dagster dev` not ready after {ready_timeout:.0f}s; see {log_path}")
         result["ui_ready_seconds"] = round(time.perf_counter() - started, 1)
-        probe = subprocess.run([sys.executable, str(ROOT / "scripts" / "measure_latency.py"), "--timeout",
-                                str(timeout)], env=env, cwd=ROOT, capture_output=True, text=True,
-                               timeout=timeout + 60)
-        result["output"] = (probe.stdout + probe.stderr).strip()[-2000:]
-        found = re.search(r"fresh marts after ([0-9.]+)s", probe.stdout)
-        result["seconds"] = float(found[1]) if found else None
-        result["returncode"] = probe.returncode
+        # Two drops: the first right after the start, while the landing sensor (its cursor new,
+        # as on a fresh instance) still goes through the zone's files once; the second once it
+        # has, which is the latency of every day after.
+        for name in ("after_start", "steady"):
+            probe = subprocess.run([sys.executable, str(ROOT / "scripts" / "measure_latency.py"), "--timeout",
+                                    str(timeout)], env=env, cwd=ROOT, capture_output=True, text=True,
+                                   timeout=timeout + 60)
+            found = re.search(r"fresh marts after ([0-9.]+)s", probe.stdout)
+            result[name] = {"output": (probe.stdout + probe.stderr).strip()[-2000:],
+                            "seconds": float(found[1]) if found else None, "returncode": probe.returncode}
+        result["seconds"] = result["steady"]["seconds"]
     finally:
         os.killpg(dev.pid, signal.SIGINT)          # dagster dev stops its webserver and daemon on ^C
         try:
@@ -346,7 +350,8 @@ def main(argv=None) -> int:
         work = root / f"run-scale{largest}"
         print(f"\ndrop-to-serving latency under `make ui` (dagster dev) on {work}")
         results["ui_latency"] = ui_latency(work, root / f"landing-scale{largest}", timeout=args.latency_timeout)
-        print(f"  {results['ui_latency'].get('output', '')}")
+        for name in ("after_start", "steady"):
+            print(f"  {name}: {results['ui_latency'][name]['output']}")
         save()
 
     results["load_average_end"] = load_average()
@@ -405,8 +410,10 @@ def print_table(results: dict, scales: list[int]) -> None:
             f"{entry['full_run']['seconds'] / full:.2f}x")
     if "ui_latency" in results:
         latency = results["ui_latency"]
-        print(f"\ndrop-to-serving latency under `make ui`: {latency.get('seconds')} s "
-              f"(settle {latency['settle_seconds']} s; dagster dev ready after {latency.get('ui_ready_seconds')} s)")
+        print(f"\ndrop-to-serving latency under `make ui`: {latency.get('seconds')} s once the landing sensor "
+              f"has gone through the zone, {latency['after_start']['seconds']} s for a file dropped right after "
+              f"the start (settle {latency['settle_seconds']} s; dagster dev ready after "
+              f"{latency.get('ui_ready_seconds')} s)")
 
 
 if __name__ == "__main__":

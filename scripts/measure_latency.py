@@ -61,8 +61,8 @@ def main() -> int:
     print(f"dropped {path.name} ({len(ids)} transactions); settle time {settings.settle_seconds}s")
     while time.time() - dropped_at < args.timeout:
         if marts_have(settings.serving_dir, ids[-1]):
-            print(f"fresh marts after {time.time() - dropped_at:.1f}s (drop -> sensor -> load run -> "
-                  f"refresh run -> serving copy)")
+            print(f"fresh marts after {time.time() - dropped_at:.1f}s (drop -> sensor -> one run: load, checks, "
+                  f"dbt, publication -> serving copy)")
             return 0
         time.sleep(1)
     print(f"not in the marts after {args.timeout:.0f}s")

@@ -36,11 +36,13 @@ DBT = Path(sys.executable).parent / "dbt"
 SALT = "incremental-test-salt"
 # seeds and models from scratch (the data tests run in the incremental builds)
 FULL_REBUILD = ["build", "--full-refresh", "--resource-type", "seed", "--resource-type", "model"]
-STATE_TABLES = {"int_orders_changed"}
+STATE_TABLES = {"int_orders_changed", "int_umkm_changed"}   # the change set: empty after a full build
 
 # held back from the initial zone, delivered by later steps
 SURVEY_WAVE = "survey/Pendataan_UMKM_Terdampak_Covid-19_-_all_versions_-_False_-_2021-04-05-01-48-13.xlsx"
 NEW_DAY = date(2021, 12, 31)
+TRAINING_FORM = "training/Pendaftaran Kegiatan UMKM Jateng 2021 Semester 2 (Jawaban).csv"
+LAPAK_LOG = "lapak_ganjar/log_lapak_ganjar_2021_Q4.csv"
 
 
 # ---------------------------------------------------------------- files
@@ -255,7 +257,7 @@ def pipeline(tmp_path_factory) -> Pipeline:
     root = tmp_path_factory.mktemp("incremental")
     write_demo_landing(root / "landing", scale=1, seed=7)
     held = root / "held"
-    for relative in [SURVEY_WAVE, *(str(p.relative_to(root / "landing"))
+    for relative in [SURVEY_WAVE, TRAINING_FORM, LAPAK_LOG, *(str(p.relative_to(root / "landing"))
                                     for p in (root / "landing" / "shopee").glob("*/Order.all.20210915_20211015.*"))]:
         (held / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.move(root / "landing" / relative, held / relative)
@@ -289,6 +291,7 @@ def test_new_gobiz_day_touches_only_its_month(pipeline):
     assert "--full-refresh" not in pipeline.last_args
     assert built["fct_orders"] == built["int_gofood_transactions_deduped"] == "incremental"
     assert built["int_program_orders_summed"] == "incremental" and "mart_turnover_monthly" in built
+    assert built["int_intervention_windows"] == "incremental" and "mart_intervention_outcomes" in built
     assert not {"dim_umkm", "mart_impact_summary", "int_survey_submissions_deduped"} & set(built)
     con = duckdb.connect(str(pipeline.warehouse))
     assert sorted(con.execute("select program_id, umkm_key, buyer_country, n_orders from "
@@ -338,6 +341,14 @@ def test_corrected_gobiz_report_and_a_duplicate(pipeline):
     assert "--full-refresh" not in pipeline.last_args
 
 
+def test_corrected_report_inside_ppkm_darurat(pipeline):
+    """Orders dropped, cancelled and changed inside PPKM darurat (3-20 July 2021): that period's
+    figures are recomputed, the others kept; all equal a full rebuild."""
+    gobiz_corrected(pipeline.zone, "gofood/gobiz_grp03_transactions_20210701_20210731.csv")
+    built = pipeline.step()
+    assert built["mart_restriction_periods"] == "incremental" and "--full-refresh" not in pipeline.last_args
+
+
 def test_registry_file_moving_a_merchant(pipeline):
     con = duckdb.connect(str(pipeline.warehouse), read_only=True)
     orders = dict(con.execute("select platform_merchant_id, count(*) from marts.fct_orders "
@@ -370,6 +381,20 @@ def test_overlapping_and_corrected_shopee_exports(pipeline):
     built = pipeline.step()
     assert built["int_shopee_orders_summed"] == "incremental"
     assert "dim_umkm" not in built and "--full-refresh" not in pipeline.last_args
+
+
+def test_training_form_and_lapak_ganjar_log(pipeline):
+    """New registrations and promotions move event dates of UMKM whose orders did not change:
+    the windows recompute every UMKM; then a corrected log drops promotions."""
+    held_back(pipeline, "training/*")
+    held_back(pipeline, "lapak_ganjar/*")
+    built = pipeline.step()
+    assert built["int_intervention_windows"] == "incremental" and "mart_intervention_outcomes" in built
+    assert "fct_orders" in built and "--full-refresh" not in pipeline.last_args
+    rows, delimiter = pipeline.zone.read_csv(LAPAK_LOG)
+    pipeline.zone.write_csv(LAPAK_LOG, [rows[0], *rows[1::2]], delimiter)
+    built = pipeline.step()
+    assert built["int_intervention_windows"] == "incremental" and "--full-refresh" not in pipeline.last_args
 
 
 def test_corrected_registry_file_and_a_broken_download(pipeline):

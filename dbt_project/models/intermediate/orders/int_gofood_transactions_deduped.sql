@@ -3,9 +3,8 @@
 -- transactions of int_orders_changed from all their loaded rows (macros/incremental_recompute.sql).
 {{ config(
     materialized='incremental',
-    incremental_strategy='merge',
-    unique_key=['order_id'],
-    merge_clauses=recompute_clauses("DBT_INTERNAL_DEST.order_id in (" ~ changed_orders('gofood') ~ ")"),
+    incremental_strategy='recompute',
+    incremental_predicates=["DBT_INTERNAL_DEST.order_id in (" ~ changed_orders('gofood') ~ ")"],
     on_schema_change='sync_all_columns',
 ) }}
 -- depends_on: {{ ref('int_orders_changed') }}

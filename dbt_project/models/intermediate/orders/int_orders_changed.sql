@@ -2,9 +2,10 @@
 -- yet published (ingest/change_set.py). Every order in their rows; every order whose winning
 -- row came from a path that has a new version (the loader deleted the old version's rows);
 -- for Shopee, every order of a shop one of whose exports was replaced (an order's lines can
--- win from several exports). previous_order_month is the month the order had in fct_orders
--- before this build, read as the last build left it. Empty when fct_orders does not exist yet
--- or the build is a full refresh: every incremental model then builds from all rows.
+-- win from several exports). previous_order_date and previous_umkm_key are the date and UMKM the
+-- order had in fct_orders before this build, read as the last build left it. Empty when
+-- fct_orders does not exist yet or the build is a full refresh: every incremental model then
+-- builds from all rows.
 -- (An enrollment file changes which UMKM and program an old order belongs to: Dagster builds
 -- in full when one arrives, orchestration/assets/dbt.py.)
 -- depends_on: {{ ref('stg_gobiz__transactions') }}
@@ -53,7 +54,8 @@ previous_orders as (
     select
         cast(null as {{ dbt.type_string() }}) as platform,
         cast(null as {{ dbt.type_string() }}) as order_id,
-        cast(null as date) as order_date
+        cast(null as date) as order_date,
+        cast(null as {{ dbt.type_string() }}) as umkm_key
     where 1 = 0
 
 )
@@ -62,7 +64,7 @@ previous_orders as (
 
 previous_orders as (
 
-    select platform, platform_merchant_id, order_id, order_date, landing_path
+    select platform, platform_merchant_id, order_id, order_date, umkm_key, landing_path
     from {{ previous }}
 
 ),
@@ -114,7 +116,8 @@ changed_orders as (
 select
     changed_orders.platform,
     changed_orders.order_id,
-    cast({{ dbt.date_trunc('month', 'previous_orders.order_date') }} as date) as previous_order_month
+    previous_orders.order_date as previous_order_date,
+    previous_orders.umkm_key as previous_umkm_key
 
 from changed_orders
 left join previous_orders

@@ -8,9 +8,8 @@
 -- (macros/incremental_recompute.sql).
 {{ config(
     materialized='incremental',
-    incremental_strategy='merge',
-    unique_key=['platform_merchant_id', 'order_id'],
-    merge_clauses=recompute_clauses("DBT_INTERNAL_DEST.order_id in (" ~ changed_orders('shopee') ~ ")"),
+    incremental_strategy='recompute',
+    incremental_predicates=["DBT_INTERNAL_DEST.order_id in (" ~ changed_orders('shopee') ~ ")"],
     on_schema_change='sync_all_columns',
 ) }}
 -- depends_on: {{ ref('int_orders_changed') }}

@@ -3,9 +3,8 @@
 -- recomputes the transactions of int_orders_changed (macros/incremental_recompute.sql).
 {{ config(
     materialized='incremental',
-    incremental_strategy='merge',
-    unique_key=['order_id'],
-    merge_clauses=recompute_clauses("DBT_INTERNAL_DEST.order_id in (" ~ changed_orders('uvo') ~ ")"),
+    incremental_strategy='recompute',
+    incremental_predicates=["DBT_INTERNAL_DEST.order_id in (" ~ changed_orders('uvo') ~ ")"],
     on_schema_change='sync_all_columns',
 ) }}
 -- depends_on: {{ ref('int_orders_changed') }}

@@ -5,10 +5,9 @@
 -- int_orders_changed (macros/incremental_recompute.sql).
 {{ config(
     materialized='incremental',
-    incremental_strategy='merge',
-    unique_key=['program_id', 'platform', 'order_id'],
-    merge_clauses=recompute_clauses(
-        "(DBT_INTERNAL_DEST.platform, DBT_INTERNAL_DEST.order_id) in (" ~ changed_orders() ~ ")"),
+    incremental_strategy='recompute',
+    incremental_predicates=[
+        "(DBT_INTERNAL_DEST.platform, DBT_INTERNAL_DEST.order_id) in (" ~ changed_orders() ~ ")"],
     on_schema_change='sync_all_columns',
 ) }}
 -- depends_on: {{ ref('int_orders_changed') }}

@@ -4,9 +4,8 @@
 -- (macros/incremental_recompute.sql).
 {{ config(
     materialized='incremental',
-    incremental_strategy='merge',
-    unique_key=['program_id', 'umkm_key', 'order_month', 'buyer_country'],
-    merge_clauses=recompute_clauses("DBT_INTERNAL_DEST.order_month in (" ~ changed_order_months() ~ ")"),
+    incremental_strategy='recompute',
+    incremental_predicates=["DBT_INTERNAL_DEST.order_month in (" ~ changed_order_months() ~ ")"],
     on_schema_change='sync_all_columns',
 ) }}
 -- depends_on: {{ ref('int_orders_changed') }}

@@ -6,10 +6,9 @@
 -- Incremental: a build recomputes the orders of int_orders_changed (macros/incremental_recompute.sql).
 {{ config(
     materialized='incremental',
-    incremental_strategy='merge',
-    unique_key=['platform', 'order_id'],
-    merge_clauses=recompute_clauses(
-        "(DBT_INTERNAL_DEST.platform, DBT_INTERNAL_DEST.order_id) in (" ~ changed_orders() ~ ")"),
+    incremental_strategy='recompute',
+    incremental_predicates=[
+        "(DBT_INTERNAL_DEST.platform, DBT_INTERNAL_DEST.order_id) in (" ~ changed_orders() ~ ")"],
     on_schema_change='fail',
 ) }}
 -- depends_on: {{ ref('int_orders_changed') }}

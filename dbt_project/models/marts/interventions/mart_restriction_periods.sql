@@ -3,8 +3,17 @@
 -- inside the period and in its baseline, the n_days days just before start_date. Sellers are
 -- counted by umkm_key, else by merchant id (platform and platform_merchant_id). One row per
 -- combination with a counted order in either window.
--- A table (a small aggregation) rebuilt every build: it reads only the counted orders dated
--- inside the span of the periods and their baselines.
+-- Incremental: a build recomputes the periods that changed orders fall in, or all when a file
+-- feeding dim_umkm changed (macros/incremental_recompute.sql); a new day after the last period
+-- recomputes none. It reads only the counted orders dated inside the span of those periods.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='recompute',
+    incremental_predicates=["DBT_INTERNAL_DEST.period_id in (" ~ changed_restriction_periods() ~ ")"],
+    on_schema_change='fail',
+) }}
+-- depends_on: {{ ref('int_orders_changed') }}
+-- depends_on: {{ ref('stg_pipeline__landing_files') }}
 with
 
 periods as (
@@ -17,6 +26,9 @@ periods as (
         n_days,
         cast({{ dbt.dateadd('day', '0 - n_days', 'start_date') }} as date) as baseline_start_date
     from {{ ref('stg_reference__restriction_periods') }}
+    {%- if is_incremental() %}
+    where period_id in ({{ changed_restriction_periods() }})
+    {%- endif %}
 
 ),
 

@@ -1,0 +1,70 @@
+-- The UMKM whose intervention windows this build recomputes (int_intervention_windows): those of
+-- the changed orders, as they are now in fct_orders and as they were before this build; and,
+-- when the change set holds a training or Lapak Ganjar file version (it can add, move or drop an
+-- event date of any UMKM), every UMKM of the windows as last built and of the current
+-- registrations and promotions. Empty when the windows do not exist yet or on a full refresh.
+-- (Program events come from enrollments, activity dates from a seed: Dagster rebuilds in full
+-- when either changes, orchestration/dbt_plan.py.)
+-- depends_on: {{ ref('int_orders_changed') }}
+-- depends_on: {{ ref('stg_pipeline__landing_files') }}
+-- depends_on: {{ ref('fct_orders') }}
+-- depends_on: {{ ref('int_training_participants_deduped') }}
+-- depends_on: {{ ref('int_lapak_ganjar_promotions_deduped') }}
+{%- set previous = previous_relation('int_intervention_windows') %}
+with
+
+{%- if previous is none or flags.FULL_REFRESH %}
+
+changed_umkm as (
+
+    select cast(null as {{ dbt.type_string() }}) as umkm_key
+    where 1 = 0
+
+)
+
+{%- else %}
+
+changed_orders as (
+
+    select * from {{ ref('int_orders_changed') }}
+
+),
+
+intervention_versions as (
+
+    select landing_path from {{ ref('stg_pipeline__landing_files') }}
+    where published_at is null and source in ('training', 'lapak_ganjar')
+
+),
+
+changed_umkm as (
+
+    select umkm_key from {{ ref('fct_orders') }}
+    where (platform, order_id) in (select changed_orders.platform, changed_orders.order_id from changed_orders)
+
+    union
+
+    select previous_umkm_key as umkm_key from changed_orders
+
+    union
+
+    select umkm_key from {{ previous }}
+    where exists (select 1 from intervention_versions)
+
+    union
+
+    select umkm_key from {{ ref('int_training_participants_deduped') }}
+    where exists (select 1 from intervention_versions)
+
+    union
+
+    select umkm_key from {{ ref('int_lapak_ganjar_promotions_deduped') }}
+    where exists (select 1 from intervention_versions)
+
+)
+
+{%- endif %}
+
+select distinct cast(umkm_key as {{ dbt.type_string() }}) as umkm_key
+from changed_umkm
+where umkm_key is not null
