@@ -348,13 +348,17 @@ def arrivals_since(files: list[LandingFile], cursor: ArrivalCursor, limit: int, 
 
 
 def settle_arrivals(files: list[LandingFile], arrivals: list[LandingFile], cursor: ArrivalCursor,
-                    settle_seconds: float, now: float | None = None) -> tuple[list[LandingFile], ArrivalCursor]:
+                    settle_seconds: float, now: float | None = None,
+                    quiet_seconds: float | None = None) -> tuple[list[LandingFile], ArrivalCursor]:
     """Of the arrivals and the files the cursor watches, those the sensor has seen unchanged
     (size, mtime, inode change time: `signature`) for `settle_seconds` of its own ticks, oldest
     change first; the others stay watched in the cursor. `settle_seconds <= 0`: all at once.
+    With `quiet_seconds`, an arrival whose inode change time is that much behind the sensor's
+    clock (nobody wrote it for that long) is handed out at once, unsettled: the run settles it
+    (`ingest.sighting`). That is the only comparison with a file's time, a shortcut: a wrong
+    clock makes a file wait a tick, or leaves its settling to the run, never skips it.
 
-    Only the sensor's clock is read (`now`, default the time now): a file's own times are compared
-    with what they were, never with the time. Should the sensor's clock go back, watching restarts.
+    Should the sensor's clock go back, watching restarts.
     """
     now = time.time() if now is None else now
     listed = {f.path: f for f in files}
@@ -370,7 +374,7 @@ def settle_arrivals(files: list[LandingFile], arrivals: list[LandingFile], curso
         else:
             watching[path] = (*signature(landing_file), since)
     for landing_file in arrivals:
-        if settle_seconds <= 0:
+        if settle_seconds <= 0 or (quiet_seconds is not None and now - landing_file.ctime_ns / 1e9 >= quiet_seconds):
             settled.append(landing_file)
         else:
             watching[landing_file.path] = (*signature(landing_file), now)

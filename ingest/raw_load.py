@@ -30,6 +30,7 @@ from ingest.raw_schema import SOURCE_TABLES, create_raw_schema
 from ingest.parse_ahead import PARSE_AHEAD_BYTES, PARSE_AHEAD_FILES, ParseAhead, parse_workers
 from ingest.readers import QuarantineError
 from ingest.rows import ParseResult
+from ingest.sighting import Sighting
 from ingest.sources import SOURCES
 
 _ARROW_TYPES = {"varchar": pa.string(), "timestamp": pa.timestamp("us"), "date": pa.date32(),
@@ -222,7 +223,7 @@ def connect_warehouse(warehouse_path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def pending_files(con: duckdb.DuckDBPyConnection, landing_dir: Path, settle_seconds: float = 0.0,
-                  settled_versions: dict[str, set[str]] | None = None, wait: bool = True) -> list[LandingFile]:
+                  sighted: Sighting | None = None, wait: bool = True) -> list[LandingFile]:
     """Settled landing files whose bytes may differ from the version the ledger holds, oldest first.
 
     A file whose size and mtime match its ledger version is not even read, so a run with
@@ -234,24 +235,28 @@ def pending_files(con: duckdb.DuckDBPyConnection, landing_dir: Path, settle_seco
     Settled means unchanged, not old: the other files are watched until their size and times have
     stayed the same for `settle_seconds` (one wait for all of them: `ingest.landing.settle`); one
     still changing is left for the next run. No file's clock is compared with ours, so a file
-    stamped in 2100 waits no longer than any other. A version in `settled_versions` ({path: sha256
-    prefixes}: those the landing sensor registered, having watched them settle) is hashed and not
-    waited for again. `wait=False` returns the candidates without waiting, recorded as seen: a
-    later `settle` in this process waits only for what is left (`umkm run` checks, then loads).
+    stamped in 2100 waits no longer than any other. A file of `sighted` (what the landing sensor
+    saw when it requested this run) is waited for only until its settle time has passed since
+    that look, and loaded if it is unchanged since. `wait=False` returns the candidates without
+    waiting, recorded as seen: a later `settle` in this process waits only for what is left
+    (`umkm run` checks, then loads).
     """
     from ingest.landing import scan_landing, settle, sha256_of_file, watch
 
+    if sighted is not None and wait:
+        sighted.wait()   # before the listing below, which then tells whether they changed
     known = {path: (sha, size, landed) for path, sha, size, landed in con.execute(
         "select landing_path, sha256, size_bytes, file_landed_at from raw.landing_files "
         "where status <> 'superseded'").fetchall()}
-    settled_versions = settled_versions or {}
     ready, candidates = [], []
     for landing_file in scan_landing(landing_dir, include_unreadable=True):
         version = known.get(landing_file.path)
         if version is not None and version[1] == landing_file.size and version[2] == _utc_or_none(landing_file.mtime):
             continue
-        seen = settled_versions.get(landing_file.path, ())
-        if version is None and not seen:
+        if wait and sighted is not None and sighted.settled(landing_file):
+            ready.append(landing_file)   # the load tells the same bytes again from a new version
+            continue
+        if version is None:
             candidates.append(landing_file)
             continue
         try:
@@ -259,9 +264,8 @@ def pending_files(con: duckdb.DuckDBPyConnection, landing_dir: Path, settle_seco
                    else sha256_of_file(landing_file.absolute(landing_dir)))
         except (FileNotFoundError, NotADirectoryError):
             continue  # moved away since the listing: nothing to load, nothing lost
-        if version is not None and version[0] == sha:
-            continue
-        (ready if any(sha.startswith(prefix) for prefix in seen) else candidates).append(landing_file)
+        if version[0] != sha:
+            candidates.append(landing_file)
     if wait:
         candidates = settle(landing_dir, candidates, settle_seconds)
     elif settle_seconds > 0:

@@ -43,17 +43,3 @@ class UmkmSettings(dg.ConfigurableResource):
     @property
     def serving(self) -> Path:
         return Path(self.serving_dir)
-
-
-def versions_seen_settled(instance: dg.DagsterInstance) -> dict[str, set[str]]:
-    """{landing path: sha256 prefixes} of the file versions registered as `landing_files` partitions,
-    for `pending_files(settled_versions=...)`. The landing sensor registers a version only once it
-    has watched it stay unchanged for the settle time, so the run it starts loads it at once."""
-    from orchestration.partitions import landing_files
-
-    versions: dict[str, set[str]] = {}
-    for key in instance.get_dynamic_partitions(landing_files.name):
-        path, _, sha = key.rpartition("@")
-        if path and sha:
-            versions.setdefault(path, set()).add(sha)
-    return versions

@@ -5,33 +5,42 @@ import time
 import dagster as dg
 
 from ingest.landing import ArrivalCursor, arrivals_since, scan_landing, settle_arrivals, sha256_of_file
+from ingest.sighting import Sighting
 from orchestration.alerts import send_alert
 from orchestration.jobs import full_refresh_job, load_landing_file_job, refresh_marts_job
 from orchestration.partitions import landing_files, partition_key, path_of, run_key_of
 from orchestration.resources import UmkmSettings
 
 MAX_FILES_PER_TICK = 2000  # watched or hashed; the rest wait a tick; hashing is the only per-file work here
+# A file nobody has written for this long when the sensor first lists it is handed out at once; the
+# run settles it (ingest/sighting.py). One still being written is watched across ticks.
+QUIET_SECONDS = 1.0
 
 
 # The daemon looks at its sensors every 5 s (Dagster's sensor loop); an interval of 5 s here too
 # made it skip every other look whenever a look came a little early (ticks 10 s apart, measured).
 @dg.sensor(job=full_refresh_job, minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING,
-           description="Lists the landing zone (stat only); when file versions it has not seen landed and "
-                       "stayed unchanged for UMKM_SETTLE_SECONDS across its ticks, registers each as a "
-                       "landing_files partition and requests one run that loads them, checks, builds what "
-                       "they change and publishes (run_key = the versions).")
+           description="Lists the landing zone (stat only); when file versions it has not seen landed, "
+                       "registers each as a landing_files partition and requests one run that loads them "
+                       "once unchanged for UMKM_SETTLE_SECONDS, checks, builds what they change and "
+                       "publishes (run_key = the versions). A file still being written is watched first.")
 def landing_file_sensor(context: dg.SensorEvaluationContext, umkm: UmkmSettings) -> dg.SensorResult:
-    # Settled means unchanged, not old: a new file is watched (in the cursor) from the tick that
-    # first lists it, and handed out on the first tick UMKM_SETTLE_SECONDS later that finds its size
-    # and times unchanged; no tick sleeps. Its registered partition tells the run it has settled.
+    # Settled means unchanged, not old. A new file that nobody is writing is handed out on the tick
+    # that first lists it, with what the sensor saw (`Sighting`): the run it requests loads it if it
+    # is unchanged UMKM_SETTLE_SECONDS later. One being written is watched (in the cursor) and
+    # handed out, settled, on the first tick UMKM_SETTLE_SECONDS later that finds its size and
+    # times unchanged. No tick sleeps.
     now = time.time()
     files = scan_landing(umkm.landing, now=now)
     known = set(context.instance.get_dynamic_partitions(landing_files.name))
-    arrivals, cursor = arrivals_since(files, ArrivalCursor.from_json(context.cursor), MAX_FILES_PER_TICK,
+    previous = ArrivalCursor.from_json(context.cursor)
+    arrivals, cursor = arrivals_since(files, previous, MAX_FILES_PER_TICK,
                                       now=now, registered={path_of(key) for key in known})
-    settled, cursor = settle_arrivals(files, arrivals, cursor, umkm.settle_seconds, now=now)
-    new_keys = []
-    for landing_file in settled:
+    handed_out, cursor = settle_arrivals(files, arrivals, cursor, umkm.settle_seconds, now=now,
+                                         quiet_seconds=QUIET_SECONDS)
+    settled_at = {f.path: now if f.path in previous.watching else now + umkm.settle_seconds for f in handed_out}
+    new_keys, new_files = [], []
+    for landing_file in handed_out:
         try:
             sha = sha256_of_file(landing_file.absolute(umkm.landing))
         except FileNotFoundError:
@@ -39,11 +48,14 @@ def landing_file_sensor(context: dg.SensorEvaluationContext, umkm: UmkmSettings)
         key = partition_key(landing_file.path, sha)
         if key not in known:   # a registered version was loaded by a run or by `umkm run`
             new_keys.append(key)
+            new_files.append(landing_file)
             known.add(key)
     requests = []
-    if new_keys and not _waiting_run(context.instance):   # a run not yet started will load them too
+    # A run not yet started will load them too, settling them itself (they are not in its tags).
+    if new_keys and not _waiting_run(context.instance):
         requests.append(dg.RunRequest(run_key=run_key_of(new_keys),
-                                      tags={"landing_paths": ", ".join(path_of(k) for k in new_keys[:5])[:200]}))
+                                      tags={"landing_paths": ", ".join(path_of(k) for k in new_keys[:5])[:200],
+                                            **Sighting.of(new_files, settled_at).to_tags()}))
     return dg.SensorResult(
         run_requests=requests, cursor=cursor.to_json(),
         dynamic_partitions_requests=[landing_files.build_add_request(new_keys)] if new_keys else [])

@@ -11,7 +11,7 @@ from the seeds (`quality.seeds`), never typed here.
 from __future__ import annotations
 
 from quality.rules import (
-    Suite, Target, at_least, between, equal, in_set, not_null, one_of, row_count, sql_list,
+    BY_UMKM, SCOPE, Suite, Target, at_least, between, equal, in_set, not_null, one_of, row_count, sql_list,
 )
 from quality.seeds import ACTIVITY_IDS, PROGRAM_IDS, REGION_CODES, SECTOR_CODES, allowed, counted, read_seed
 
@@ -56,30 +56,31 @@ DIM_ACTIVITY = Target("marts", "dim_activity", description="activities", suites=
     ), sample_columns=("activity_id",)),
 ))
 
-# The intervention figures recomputed from the marts contract's definitions: the UMKM of each
-# intervention with their event date, and their counted orders on any platform in the windows.
+# The intervention figures recomputed from the marts contract's definitions: the treated UMKM of
+# each intervention with their event date, and their counted orders on any platform in the windows.
+# Per UMKM, for the UMKM in scope (`s`: BY_UMKM); the mart is then reconciled with the windows.
 _TREATED = f"""
-    select '{PROGRAM}' as intervention_type, e.program_id as intervention_id, e.umkm_key,
-        min(e.joined_date) as event_date
-    from intermediate.int_enrollments_deduped e
-    join marts.dim_program p on p.program_id = e.program_id
-    where e.umkm_key is not null
-    group by e.program_id, e.umkm_key
-    union all
-    select '{ACTIVITY}', t.activity_id, t.umkm_key, a.start_date
-    from intermediate.int_training_participants_deduped t
-    join marts.dim_activity a on a.activity_id = t.activity_id and a.kind <> 'promosi'
-    where t.attended
-    union all
-    select '{PROMOTION}', '{PROMOTION_ID}', p.umkm_key, min(p.shown_date)
-    from intermediate.int_lapak_ganjar_promotions_deduped p
-    group by p.umkm_key
+    select * from (
+        select '{PROGRAM}' as intervention_type, e.program_id as intervention_id, e.umkm_key,
+            min(e.joined_date) as event_date
+        from intermediate.int_enrollments_deduped e
+        join marts.dim_program p on p.program_id = e.program_id
+        where e.umkm_key is not null
+        group by e.program_id, e.umkm_key
+        union all
+        select '{ACTIVITY}', t.activity_id, t.umkm_key, a.start_date
+        from intermediate.int_training_participants_deduped t
+        join marts.dim_activity a on a.activity_id = t.activity_id and a.kind <> 'promosi'
+        where t.attended
+        union all
+        select '{PROMOTION}', '{PROMOTION_ID}', p.umkm_key, min(p.shown_date)
+        from intermediate.int_lapak_ganjar_promotions_deduped p
+        group by p.umkm_key
+    ) s
+    where {SCOPE}
 """
-_RECOMPUTED_OUTCOMES = f"""
-    select t.intervention_type, t.intervention_id,
-        count(distinct t.umkm_key) as n_umkm,
-        count(distinct case when o.order_date < t.event_date then t.umkm_key end) as n_active_before,
-        count(distinct case when o.order_date >= t.event_date then t.umkm_key end) as n_active_after,
+_RECOMPUTED_WINDOWS = f"""
+    select t.intervention_type, t.intervention_id, t.umkm_key, t.event_date,
         count(o.order_date) filter (where o.order_date < t.event_date) as n_orders_before,
         count(o.order_date) filter (where o.order_date >= t.event_date) as n_orders_after,
         coalesce(sum(o.amount_idr) filter (where o.order_date < t.event_date), 0) as turnover_before_idr,
@@ -88,16 +89,26 @@ _RECOMPUTED_OUTCOMES = f"""
     left join marts.fct_orders o
         on o.is_counted and o.umkm_key = t.umkm_key
        and o.order_date between t.event_date - {WINDOW_DAYS} and t.event_date + {WINDOW_DAYS - 1}
-    group by t.intervention_type, t.intervention_id
+    group by t.intervention_type, t.intervention_id, t.umkm_key, t.event_date
 """
-_OUTCOME_SUMS = ", ".join(f"sum(m.{c}) as {c}" for c in (
-    "n_umkm", "n_active_before", "n_active_after", "n_orders_before", "n_orders_after", "turnover_before_idr",
-    "turnover_after_idr"))
+_WINDOW_COLUMNS = ("n_orders_before", "n_orders_after", "turnover_before_idr", "turnover_after_idr")
+_OUTCOME_COLUMNS = ("n_umkm", "n_registered", "n_active_before", "n_active_after", *_WINDOW_COLUMNS)
+_OUTCOME_SUMS = ", ".join(f"sum(m.{c}) as {c}" for c in _OUTCOME_COLUMNS)
+_WINDOW_SUMS = f"""
+    select w.intervention_type, w.intervention_id,
+        count(*) filter (where w.is_treated) as n_umkm, count(*) as n_registered,
+        count(*) filter (where w.n_orders_before > 0) as n_active_before,
+        count(*) filter (where w.n_orders_after > 0) as n_active_after,
+        {", ".join(f"sum(w.{c}) as {c}" for c in _WINDOW_COLUMNS)}
+    from intermediate.int_intervention_windows w
+    group by w.intervention_type, w.intervention_id
+"""
 
 INTERVENTION_OUTCOMES = Target(
     "marts", "mart_intervention_outcomes", description="UMKM orders before and after each intervention",
     reads=("marts.fct_orders", "marts.dim_program", "marts.dim_activity", "intermediate.int_enrollments_deduped",
-           "intermediate.int_training_participants_deduped", "intermediate.int_lapak_ganjar_promotions_deduped"),
+           "intermediate.int_training_participants_deduped", "intermediate.int_lapak_ganjar_promotions_deduped",
+           "intermediate.int_intervention_windows", "intermediate.int_umkm_changed"), scope=BY_UMKM,
     suites=(
         Suite("marts.mart_intervention_outcomes", f"""
             select m.rowid as _rowid, m.intervention_type, m.intervention_id, m.region_code, m.sector_code,
@@ -132,27 +143,45 @@ INTERVENTION_OUTCOMES = Target(
         ), row_table="marts.mart_intervention_outcomes",
             sample_columns=("intervention_type", "intervention_id", "region_code", "sector_code")),
         Suite("marts.mart_intervention_outcomes.reconciliation", f"""
-            select coalesce(m.intervention_type, r.intervention_type) as intervention_type,
-                coalesce(m.intervention_id, r.intervention_id) as intervention_id,
-                {', '.join(f'coalesce(m.{c}, 0) as {c}, coalesce(r.{c}, 0) as recomputed_{c}' for c in (
-                    'n_umkm', 'n_active_before', 'n_active_after', 'n_orders_before', 'n_orders_after'))},
-                cast(coalesce(m.turnover_before_idr, 0) as double) as turnover_before_idr,
-                cast(coalesce(r.turnover_before_idr, 0) as double) as recomputed_turnover_before_idr,
-                cast(coalesce(m.turnover_after_idr, 0) as double) as turnover_after_idr,
-                cast(coalesce(r.turnover_after_idr, 0) as double) as recomputed_turnover_after_idr
+            select coalesce(m.intervention_type, w.intervention_type) as intervention_type,
+                coalesce(m.intervention_id, w.intervention_id) as intervention_id,
+                {', '.join(f'cast(coalesce(m.{c}, 0) as double) as {c}, '
+                           f'cast(coalesce(w.{c}, 0) as double) as windows_{c}' for c in _OUTCOME_COLUMNS)}
             from (
                 select m.intervention_type, m.intervention_id, {_OUTCOME_SUMS}
                 from marts.mart_intervention_outcomes m
                 group by m.intervention_type, m.intervention_id
             ) m
-            full outer join ({_RECOMPUTED_OUTCOMES}) r
-                on r.intervention_type = m.intervention_type and r.intervention_id = m.intervention_id
+            full outer join ({_WINDOW_SUMS}) w
+                on w.intervention_type = m.intervention_type and w.intervention_id = m.intervention_id
         """, tuple(
-            equal(column, f"recomputed_{column}", f"{column} of an intervention equals its recomputation from "
-                                                  f"fct_orders and the event dates (marts contract)")
-            for column in ("n_umkm", "n_active_before", "n_active_after", "n_orders_before", "n_orders_after",
-                           "turnover_before_idr", "turnover_after_idr")
+            equal(column, f"windows_{column}", f"{column} of an intervention equals the sum of its UMKM's windows "
+                                               f"(int_intervention_windows)")
+            for column in _OUTCOME_COLUMNS
         ), sample_columns=("intervention_type", "intervention_id")),
+        # The windows of the UMKM this build recomputed (all of them after a full build), against
+        # the contract's definitions: the check of the incremental windows.
+        Suite("intermediate.int_intervention_windows.reconciliation", f"""
+            select coalesce(w.intervention_type, r.intervention_type) as intervention_type,
+                coalesce(w.intervention_id, r.intervention_id) as intervention_id,
+                cast(coalesce(w.is_treated, false) as integer) as is_treated,
+                cast(r.umkm_key is not null as integer) as recomputed_is_treated,
+                w.event_date, r.event_date as recomputed_event_date,
+                {', '.join(f'cast(coalesce(w.{c}, 0) as double) as {c}, '
+                           f'cast(coalesce(r.{c}, 0) as double) as recomputed_{c}' for c in _WINDOW_COLUMNS)}
+            from (select * from intermediate.int_intervention_windows s where {SCOPE}) w
+            full outer join ({_RECOMPUTED_WINDOWS}) r
+                on r.intervention_type = w.intervention_type and r.intervention_id = w.intervention_id
+               and r.umkm_key = w.umkm_key
+            where w.is_treated or r.umkm_key is not null
+        """, (
+            equal("is_treated", "recomputed_is_treated", "the treated UMKM of an intervention are those of its "
+                                                         "definition: enrolled, attended, promoted (marts contract)"),
+            equal("event_date", "recomputed_event_date", "a UMKM's event date is the one of its definition"),
+            *(equal(column, f"recomputed_{column}", f"{column} of a UMKM's window equals its recomputation from "
+                                                    f"fct_orders and the event date (marts contract)")
+              for column in _WINDOW_COLUMNS),
+        ), sample_columns=("intervention_type", "intervention_id"), scoped="s"),
     ))
 
 # PPKM figures recomputed per (period of the seed, platform) from fct_orders: the period, and the

@@ -16,6 +16,7 @@ from typing import NamedTuple
 SCOPE = "{scope}"                   # in a suite's SQL: the condition that picks the rows to validate
 BY_FILE_VERSION = "file_version"    # raw rows of the change set's file versions
 BY_LANDING_PATH = "landing_path"    # mart rows whose winning row came from a path of the change set
+BY_UMKM = "umkm"                    # rows of the UMKM the build recomputed (intermediate.int_umkm_changed)
 
 ERROR = "error"    # blocks: FailureSeverity.CRITICAL in GX, AssetCheckSeverity.ERROR in Dagster
 WARN = "warn"      # annotates: FailureSeverity.WARNING, AssetCheckSeverity.WARN
@@ -189,7 +190,7 @@ class Target:
     suites: tuple[Suite, ...]
     reads: tuple[str, ...] = ()     # other relations the suites read, "schema.table"
     description: str = ""
-    scope: str | None = None        # BY_FILE_VERSION | BY_LANDING_PATH: how a check run narrows its rows
+    scope: str | None = None        # BY_FILE_VERSION | BY_LANDING_PATH | BY_UMKM: how a check run narrows its rows
 
     @property
     def relation(self) -> str:

@@ -9,6 +9,8 @@ it again until a corrected re-export replaces it. No watermark of the checks' ow
 - `fct_orders` (`BY_LANDING_PATH`): the orders whose winning row came from a path of the change
   set; every order when the build was a full one (an enrollment file, changed code), when any
   old order may have changed.
+- `mart_intervention_outcomes` (`BY_UMKM`): the windows of the UMKM the build recomputed
+  (`int_umkm_changed`) against their recomputation; every UMKM after a full build.
 - The other targets (the file ledger, the small marts and their reconciliations) are validated
   whole, in a run whose change set is not empty; with nothing new they are not validated again.
 """
@@ -20,17 +22,18 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from ingest.change_set import FULL_REBUILD_SOURCES, ChangeSet
-from quality.suites import BY_FILE_VERSION, BY_LANDING_PATH
+from quality.suites import BY_FILE_VERSION, BY_LANDING_PATH, BY_UMKM
 
 WHOLE = "whole"                      # a target validated whole
 SCOPE_RELATION = "quality_scope"     # the scope's keys, registered on the connection while a suite loads
+CHANGED_UMKM = "intermediate.int_umkm_changed"
 
 
 @dataclass(frozen=True)
 class Scope:
     """The rows of one target that a check run validates."""
 
-    kind: str                  # BY_FILE_VERSION | BY_LANDING_PATH | WHOLE
+    kind: str                  # BY_FILE_VERSION | BY_LANDING_PATH | BY_UMKM | WHOLE
     keys: tuple = ()           # (landing_path, sha256) versions, or landing paths
     everything: bool = False   # every row is in scope: no filter needed
     unchanged: bool = False    # nothing changed: the target is not validated
@@ -39,6 +42,8 @@ class Scope:
         """The SQL condition on `alias` (rows of the scoped table) that keeps the scope's rows."""
         if self.everything:
             return "true"
+        if self.kind == BY_UMKM:   # the dbt build of this run wrote them
+            return f"{alias}.umkm_key in (select umkm_key from {CHANGED_UMKM})"
         if not self.keys:
             return "false"
         if self.kind == BY_FILE_VERSION:
@@ -56,6 +61,8 @@ class Scope:
             return "nothing new since the last publication"
         if self.kind == WHOLE or self.everything:
             return "whole relation"
+        if self.kind == BY_UMKM:
+            return f"the UMKM of {CHANGED_UMKM}"
         if self.kind == BY_FILE_VERSION:
             return f"rows of {len(self.keys)} file version(s) of the change set"
         return f"rows from {len(self.keys)} landing path(s) of the change set"
@@ -76,6 +83,8 @@ def plan_scopes(targets, change_set: ChangeSet) -> dict[str, Scope]:
             scopes[target.relation] = Scope(BY_FILE_VERSION, versions)
         elif target.scope == BY_LANDING_PATH:
             scopes[target.relation] = Scope(BY_LANDING_PATH, tuple(change_set.paths), everything=full)
+        elif target.scope == BY_UMKM:
+            scopes[target.relation] = Scope(BY_UMKM, everything=full)
         else:
             scopes[target.relation] = Scope(WHOLE)
     return scopes

@@ -37,7 +37,7 @@ from quality.mart_suites import (  # noqa: F401
 )
 from quality.raw_suites import ENROLLMENT, GOFOOD, LEDGER, RAW_TARGETS, SHOPEE, SURVEY, UVO  # noqa: F401
 from quality.rules import (  # noqa: F401
-    BY_FILE_VERSION, BY_LANDING_PATH, DATE_MIN, ERROR, SCOPE, TODAY, WARN, Expect, Suite, Target,
+    BY_FILE_VERSION, BY_LANDING_PATH, BY_UMKM, DATE_MIN, ERROR, SCOPE, TODAY, WARN, Expect, Suite, Target,
 )
 
 ALL_TARGETS = RAW_TARGETS + MART_TARGETS

@@ -276,25 +276,30 @@ def test_files_loaded_by_umkm_run_are_not_requested_again(tmp_path):
     assert len(sensor.tick()) == 1 and [path_of(k) for k in sensor.added] == ["gofood/day2.csv"]
 
 
-def test_the_run_does_not_wait_again_for_versions_the_sensor_saw_settle(tmp_path):
-    """The sensor registers a version once it has watched it settle; the run it starts passes the
-    registered versions to `pending_files`, which loads them without a second settle time."""
+def test_a_quiet_file_is_requested_on_its_first_tick_and_settled_by_the_run(tmp_path):
+    """A file nobody has written for QUIET_SECONDS is handed out when first listed, with what the
+    sensor saw in the run's tags; the run waits only for what is left of the settle time."""
     from ingest.raw_load import connect_warehouse, pending_files
-    from orchestration.resources import versions_seen_settled
+    from ingest.sighting import Sighting
+    from orchestration.sensors import QUIET_SECONDS
 
-    settle = 0.3
+    settle = 0.5
     sensor = Sensor(tmp_path, settle=settle)
     drop(tmp_path, "gofood/day1.csv", gobiz(gobiz_row("T1", "2021-09-05T03:00:00Z", "1000")))
-    assert sensor.tick() == []
-    time.sleep(settle + 0.05)
-    assert len(sensor.tick()) == 1
-    seen = versions_seen_settled(sensor.instance)
-    assert list(seen) == ["gofood/day1.csv"]
+    assert sensor.tick() == []                       # just written (its inode changed now): watched
+    time.sleep(QUIET_SECONDS + 0.05)
+    drop(tmp_path, "gofood/day2.csv", gobiz(gobiz_row("T2", "2021-09-05T03:00:00Z", "1000")))
+    time.sleep(QUIET_SECONDS + 0.05)
+    [request] = sensor.tick()                        # day1 settled across ticks, day2 quiet at first sight
+    assert sorted(path_of(k) for k in sensor.added) == ["gofood/day1.csv", "gofood/day2.csv"]
+    sighted = Sighting.from_tags(request.tags)
+    assert sorted(sighted.files) == ["gofood/day1.csv", "gofood/day2.csv"]
     con = connect_warehouse(tmp_path / "warehouse.duckdb")
     try:
         started = time.perf_counter()
-        assert [f.path for f in pending_files(con, tmp_path / "landing", 60, settled_versions=seen)] == [
-            "gofood/day1.csv"]
-        assert time.perf_counter() - started < 5
+        assert [f.path for f in pending_files(con, tmp_path / "landing", 60, sighted=sighted)] == [
+            "gofood/day1.csv", "gofood/day2.csv"]
+        assert time.perf_counter() - started < 5     # not the run's own 60 s
     finally:
         con.close()
+    assert sensor.tick() == []

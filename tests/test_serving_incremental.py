@@ -158,6 +158,30 @@ def test_unchanged_months_are_not_rewritten(warehouse, tmp_path):
             assert after[name].st_nlink >= 3    # previous version, this version, the root folder
 
 
+def test_marts_equal_to_the_served_ones_are_kept(warehouse, tmp_path):
+    """A mart whose rows did not change is neither rewritten in marts.duckdb nor in Parquet (its
+    file is a link to the previous version's); one that changed, even by a value, is."""
+    serving = tmp_path / "serving"
+    first = publish_marts(warehouse, serving)
+    assert first.tables_kept == []                                   # written anew: nothing kept
+
+    def parquet(name: str) -> os.stat_result:
+        return (serving / json.loads((serving / CURRENT).read_text())["parquet"][name]).stat()
+
+    region_before = parquet("dim_region")
+    change(warehouse, "update marts.mart_program_summary set n_orders = 11")
+    second = publish_marts(warehouse, serving, [])
+    assert second.tables_kept == ["dim_region"] and second.kept_from == first.version
+    assert parquet("dim_region").st_ino == region_before.st_ino      # linked, not written
+    assert_serves(serving, warehouse_marts(warehouse))               # the changed summary is served
+    change(warehouse, "update marts.dim_region set region_type = 'Kab.' where region_code = '3301'",
+           "alter table marts.mart_program_summary add column note varchar")
+    third = publish_marts(warehouse, serving, [])
+    assert third.tables_kept == []                                   # a value, a column: both rewritten
+    assert parquet("dim_region").st_ino != region_before.st_ino
+    assert_serves(serving, warehouse_marts(warehouse))
+
+
 def test_what_cannot_be_built_on_is_written_anew(warehouse, tmp_path):
     serving = tmp_path / "serving"
     publish_marts(warehouse, serving)

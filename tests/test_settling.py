@@ -171,22 +171,29 @@ def test_a_checked_file_waits_only_for_what_is_left(zone):
     assert time.perf_counter() - started < settle_seconds / 2
 
 
-def test_versions_the_sensor_saw_settle_are_not_waited_for(zone):
-    from ingest.landing import sha256_of_file
+def test_files_the_sensor_saw_wait_only_until_their_settle_time(zone):
+    """A run the sensor requested loads the files it saw once their settle time since that look
+    has passed, if unchanged; a file written since, or one it did not see, settles in the run."""
+    from ingest.landing import stat_landing_file
+    from ingest.sighting import Sighting
 
     landing, _, _, pending = zone
-    seen = write(landing, "gofood/seen.csv", gobiz_file(gobiz_row("F-1", "2021-09-05T03:00:00Z", "1")), YEARS_AGO)
-    registered = {"gofood/seen.csv": {sha256_of_file(seen)[:16]}}   # a landing_files partition
+    write(landing, "gofood/seen.csv", gobiz_file(gobiz_row("F-1", "2021-09-05T03:00:00Z", "1")), YEARS_AGO)
+    listed = stat_landing_file(landing, "gofood/seen.csv")
+    sighted = Sighting.of([listed], {"gofood/seen.csv": time.time() + SETTLE})
+    assert Sighting.from_tags(sighted.to_tags()) == sighted          # through the run's tags
     started = time.perf_counter()
-    assert [f.path for f in pending(settle_seconds=60, settled_versions=registered)] == ["gofood/seen.csv"]
-    assert time.perf_counter() - started < 5       # not watched again
+    assert [f.path for f in pending(settle_seconds=60, sighted=sighted)] == ["gofood/seen.csv"]
+    assert SETTLE * 0.9 <= time.perf_counter() - started < 5          # its settle time, not 60 s
+    written = write(landing, "gofood/seen.csv", gobiz_file(gobiz_row("F-1", "2021-09-05T03:00:00Z", "2")),
+                    YEARS_AGO)                                        # written again since the look
     write(landing, "gofood/other.csv", gobiz_file(gobiz_row("F-2", "2021-09-05T03:00:00Z", "1")), YEARS_AGO)
-    seen.write_bytes(gobiz_file(gobiz_row("F-1", "2021-09-05T03:00:00Z", "2")))   # another version
-    os.utime(seen, (YEARS_AGO, YEARS_AGO))
     started = time.perf_counter()
-    assert [f.path for f in pending(settle_seconds=SETTLE, settled_versions=registered)] == [
+    assert [f.path for f in pending(settle_seconds=SETTLE, sighted=sighted)] == [
         "gofood/other.csv", "gofood/seen.csv"]
-    assert time.perf_counter() - started >= SETTLE  # neither registered: both watched
+    assert time.perf_counter() - started >= SETTLE                    # both watched by the run itself
+    assert not sighted.settled(stat_landing_file(landing, "gofood/seen.csv"))
+    assert written.exists()
 
 
 def test_links_and_pipes_are_listed_with_their_problem_without_waiting(zone):

@@ -60,17 +60,33 @@
     {{ return(adapter.get_relation(node.database, node.schema, node.alias)) }}
 {%- endmacro %}
 
+{#- The change set holds a file that feeds dim_umkm: any UMKM may have moved region or sector. -#}
+{% macro dim_umkm_inputs_changed() -%}
+    {%- set ledger = ref('stg_pipeline__landing_files') if execute else 'staging.stg_pipeline__landing_files' -%}
+    exists (
+        select 1 from {{ ledger }} as ledger
+        where ledger.published_at is null and ledger.source in ('survey', 'enrollment', 'training', 'lapak_ganjar'))
+{%- endmacro %}
+
+{#- Months of mart_turnover_monthly that may change: those of the changed orders, every month when
+    a file feeding dim_umkm changed. (Defensive: the loader rejects registry rows without region or
+    sector, so today only an enrollment file, a full rebuild, moves program turnover between them.) -#}
+{% macro changed_turnover_months() -%}
+    {%- set summed = ref('int_program_orders_summed') if execute else 'intermediate.int_program_orders_summed' -%}
+    {{ changed_order_months() }}
+    union
+    select order_month from {{ summed }} where {{ dim_umkm_inputs_changed() }}
+{%- endmacro %}
+
 {#-
     Restriction periods whose figures may change: a changed order dated (now or before this
-    build) inside a period or its baseline; every period when the change set holds a file that
-    feeds dim_umkm (their region and sector).
+    build) inside a period or its baseline; every period when a file feeding dim_umkm changed.
 -#}
 {% macro changed_restriction_periods() -%}
     {%- set changed = ref('int_orders_changed') if execute else 'intermediate.int_orders_changed' -%}
     {%- set orders = ref('fct_orders') if execute else 'marts.fct_orders' -%}
     {%- set periods = ref('stg_reference__restriction_periods') if execute
         else 'staging.stg_reference__restriction_periods' -%}
-    {%- set ledger = ref('stg_pipeline__landing_files') if execute else 'staging.stg_pipeline__landing_files' -%}
     {%- set baseline_start = "cast(" ~ dbt.dateadd('day', '0 - spans.n_days', 'spans.start_date') ~ " as date)" %}
     select spans.period_id from {{ periods }} as spans
     where exists (
@@ -80,7 +96,5 @@
         select 1 from {{ orders }} as orders
         where (orders.platform, orders.order_id) in ({{ changed_orders() }})
         and orders.order_date between {{ baseline_start }} and spans.end_date)
-    or exists (
-        select 1 from {{ ledger }} as ledger
-        where ledger.published_at is null and ledger.source in ('survey', 'enrollment', 'training', 'lapak_ganjar'))
+    or {{ dim_umkm_inputs_changed() }}
 {%- endmacro %}

@@ -17,11 +17,12 @@ from ingest.change_set import read_change_set
 from ingest.memory import release_memory
 from ingest.raw_load import LoadOutcome, connect_warehouse, load_files, pending_files
 from ingest.raw_schema import PERSONAL_COLUMNS
+from ingest.sighting import Sighting
 from ingest.sources import SOURCES
 from orchestration.automation import WAREHOUSE_POOL
 from orchestration.partitions import landing_files, partition_key, path_of
 from orchestration.progress import file_counter
-from orchestration.resources import UmkmSettings, versions_seen_settled
+from orchestration.resources import UmkmSettings
 from orchestration.run_change_set import record_run_change_set
 
 OWNER = "team:data-platform"
@@ -68,11 +69,14 @@ def landing_reconciliation(context: dg.AssetExecutionContext, umkm: UmkmSettings
     """Load every new or changed landing file (the batch path of `umkm run` and the nightly run)."""
     con = connect_warehouse(umkm.warehouse)
     try:
-        # versions the sensor watched settle are not waited for again
+        # the files the sensor saw when it requested this run wait only for what is left of their settle time
         pending = pending_files(con, umkm.landing, umkm.settle_seconds,
-                                settled_versions=versions_seen_settled(context.instance))
+                                sighted=Sighting.from_tags(context.run.tags))
     finally:
         con.close()
+    if pending:   # the raw checks come next in this run
+        from quality.gx_run import import_gx_meanwhile
+        import_gx_meanwhile()
     started = time.perf_counter()
     # One log line per file that needs a look (the batch can be thousands of files: each line is
     # an event in Dagster's storage); every file still gets its partition materialization below.

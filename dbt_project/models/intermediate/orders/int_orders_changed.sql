@@ -62,7 +62,8 @@ previous_orders as (
 
 {%- else %}
 
-previous_orders as (
+-- read three times, each with its own filter: materialized whole it would copy every order
+previous_orders as not materialized (
 
     select platform, platform_merchant_id, order_id, order_date, umkm_key, landing_path
     from {{ previous }}

@@ -1,12 +1,25 @@
 -- Program turnover per month, program, region and sector (region and sector of the UMKM,
 -- from dim_umkm). Only program turnover as the data contract (section 3) defines it.
--- A table over the small per-UMKM-month sums: rebuilt each time orders, enrollments or the
--- survey change (any UMKM may have moved region or sector).
+-- From the small per-UMKM-month sums. Incremental: a build recomputes the months of the changed
+-- orders, every month when a file feeding dim_umkm changed (any UMKM may have moved region or
+-- sector; macros/incremental_recompute.sql).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='recompute',
+    incremental_predicates=["DBT_INTERNAL_DEST.month in (" ~ changed_turnover_months() ~ ")"],
+    on_schema_change='fail',
+) }}
+-- depends_on: {{ ref('int_orders_changed') }}
+-- depends_on: {{ ref('fct_orders') }}
+-- depends_on: {{ ref('stg_pipeline__landing_files') }}
 with
 
 program_umkm_months as (
 
     select * from {{ ref('int_program_orders_summed') }}
+    {%- if is_incremental() %}
+    where order_month in ({{ changed_turnover_months() }})
+    {%- endif %}
 
 ),
 
