@@ -64,7 +64,7 @@ def main() -> int:
             print(f"fresh marts after {time.time() - dropped_at:.1f}s (drop -> sensor -> one run: load, checks, "
                   f"dbt, publication -> serving copy)")
             return 0
-        time.sleep(1)
+        time.sleep(0.25)   # the resolution of the figure
     print(f"not in the marts after {args.timeout:.0f}s")
     return 1
 

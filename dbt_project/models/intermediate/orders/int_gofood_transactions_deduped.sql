@@ -10,7 +10,8 @@
 -- depends_on: {{ ref('int_orders_changed') }}
 with
 
-transactions as (
+-- read three times: a scan of the staging view is cheaper than materializing 8.6 M rows
+transactions as {{ cte_hint('not materialized') }}(
 
     select * from {{ ref('stg_gobiz__transactions') }}
     {%- if is_incremental() %}
@@ -19,16 +20,49 @@ transactions as (
 
 ),
 
+-- the ids loaded more than once (about 1 % at 10 M orders): only their rows need ranking; a
+-- row_number() over every row sorted every transaction (5.8 of 8.2 s at 10 M orders)
+repeated_ids as (
+
+    select transaction_id
+    from transactions
+    group by transaction_id
+    having count(*) > 1
+
+),
+
 ranked as (
 
     select
         transactions.*,
         row_number() over (
-            partition by transaction_id
+            partition by transactions.transaction_id
             order by {{ latest_landed_order('transactions') }}
         ) as version_rank
-
     from transactions
+    where exists (
+        select 1 from repeated_ids
+        where repeated_ids.transaction_id = transactions.transaction_id
+    )
+
+),
+
+latest as (
+
+    select
+        transactions.*,
+        1 as version_rank
+    from transactions
+    where
+        not exists (
+            select 1 from repeated_ids
+            where repeated_ids.transaction_id = transactions.transaction_id
+        )
+
+    union all
+
+    select * from ranked
+    where version_rank = 1
 
 )
 
@@ -49,5 +83,4 @@ select
     file_landed_at,
     loaded_at
 
-from ranked
-where version_rank = 1
+from latest

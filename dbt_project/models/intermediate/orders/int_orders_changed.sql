@@ -63,7 +63,7 @@ previous_orders as (
 {%- else %}
 
 -- read three times, each with its own filter: materialized whole it would copy every order
-previous_orders as not materialized (
+previous_orders as {{ cte_hint('not materialized') }}(
 
     select platform, platform_merchant_id, order_id, order_date, umkm_key, landing_path
     from {{ previous }}

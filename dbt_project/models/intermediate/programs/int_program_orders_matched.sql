@@ -27,7 +27,7 @@ enrollments as (
 
 -- materialized when incremental: the changed orders first, else DuckDB joins every order with the
 -- enrollments and filters afterwards (0.5 s against 0.16 s at 10 M orders)
-orders as {% if is_incremental() %}materialized {% endif %}(
+orders as {% if is_incremental() %}{{ cte_hint('materialized') }}{% endif %}(
 
     select * from {{ ref('fct_orders') }}
     {%- if is_incremental() %}
