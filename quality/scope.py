@@ -9,8 +9,9 @@ it again until a corrected re-export replaces it. No watermark of the checks' ow
 - `fct_orders` (`BY_LANDING_PATH`): the orders whose winning row came from a path of the change
   set; every order when the build was a full one (an enrollment file, changed code), when any
   old order may have changed.
-- `mart_intervention_outcomes` (`BY_UMKM`): the windows of the UMKM the build recomputed
-  (`int_umkm_changed`) against their recomputation; every UMKM after a full build.
+- `mart_intervention_outcomes` (`BY_UMKM`): the windows the build recomputed (those of the UMKM
+  of `int_umkm_changed` around its changed order dates) against their recomputation; every
+  window after a full build.
 - The other targets (the file ledger, the small marts and their reconciliations) are validated
   whole, in a run whose change set is not empty; with nothing new they are not validated again.
 """
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from ingest.change_set import FULL_REBUILD_SOURCES, ChangeSet
+from quality.intervention_suites import WINDOW_DAYS
 from quality.suites import BY_FILE_VERSION, BY_LANDING_PATH, BY_UMKM
 
 WHOLE = "whole"                      # a target validated whole
@@ -42,8 +44,10 @@ class Scope:
         """The SQL condition on `alias` (rows of the scoped table) that keeps the scope's rows."""
         if self.everything:
             return "true"
-        if self.kind == BY_UMKM:   # the dbt build of this run wrote them
-            return f"{alias}.umkm_key in (select umkm_key from {CHANGED_UMKM})"
+        if self.kind == BY_UMKM:   # the windows this run's dbt build recomputed (macro changed_windows)
+            return (f"exists (select 1 from {CHANGED_UMKM} c where c.umkm_key = {alias}.umkm_key and "
+                    f"(c.order_date is null or c.order_date between {alias}.event_date - {WINDOW_DAYS} "
+                    f"and {alias}.event_date + {WINDOW_DAYS - 1}))")
         if not self.keys:
             return "false"
         if self.kind == BY_FILE_VERSION:
@@ -62,7 +66,7 @@ class Scope:
         if self.kind == WHOLE or self.everything:
             return "whole relation"
         if self.kind == BY_UMKM:
-            return f"the UMKM of {CHANGED_UMKM}"
+            return f"the windows of {CHANGED_UMKM}"
         if self.kind == BY_FILE_VERSION:
             return f"rows of {len(self.keys)} file version(s) of the change set"
         return f"rows from {len(self.keys)} landing path(s) of the change set"

@@ -82,7 +82,7 @@ def test_a_terminal_sees_the_file_counter_and_each_step(zone):
     assert re.search(r"load\s.*\b7 of 7 files, [\d,]+ rows \([\d,]+ rows/s\)", text), text[-3000:]
     for step in ("raw checks", "dbt build", "mart checks", "publication"):
         assert step in text
-    assert re.search(r"dbt build\s.*\b(\d+) of \1 models and seeds", text)
+    assert re.search(r"dbt build\s.*\b(\d+) of \1 models and seeds, [1-9][\d,]* tests", text)   # dbt's own tests
     assert "program summary" in text                         # then the summary, as before
 
 

@@ -355,8 +355,8 @@ def test_gx_blocks_total_pesanan_and_more_active_than_umkm(warehouse, tmp_path):
 
 
 def test_gx_recomputes_the_windows_of_the_umkm_the_build_recomputed(warehouse, tmp_path):
-    """The windows reconciliation covers the UMKM of int_umkm_changed (every UMKM after a full
-    build): a wrong window of such a UMKM blocks; one outside the scope is left to the runs that
+    """The windows reconciliation covers the windows of int_umkm_changed (every window after a
+    full build): a wrong window in it blocks; one outside the scope is left to the runs that
     recompute it. The mart, not rebuilt here, no longer equals its windows: that check is whole."""
     from quality import intervention_suites as s
     from quality.rules import ERROR
@@ -370,7 +370,7 @@ def test_gx_recomputes_the_windows_of_the_umkm_the_build_recomputed(warehouse, t
                                  "where is_treated and n_orders_after > 0 order by umkm_key limit 2").fetchall()
     con.execute("update intermediate.int_intervention_windows set n_orders_after = n_orders_after + 1, "
                 "turnover_after_idr = turnover_after_idr + 1 where umkm_key in (?, ?)", [wrong[0], other[0]])
-    con.execute("insert into intermediate.int_umkm_changed values (?)", [wrong[0]])
+    con.execute("insert into intermediate.int_umkm_changed values (?, null)", [wrong[0]])   # all its windows
     con.close()
 
     def failed(scope):
@@ -389,6 +389,16 @@ def test_gx_recomputes_the_windows_of_the_umkm_the_build_recomputed(warehouse, t
                   "expect_column_pair_values_to_be_equal(turnover_after_idr, windows_turnover_after_idr)"}
     assert failed(Scope("umkm")) == windows_rules | mart_rules
     assert failed(Scope("umkm", everything=True)) == windows_rules | mart_rules   # after a full build
+    con = duckdb.connect(str(copy))
+    [(event,)] = con.execute("select min(event_date) from intermediate.int_intervention_windows where umkm_key = ? "
+                             "and turnover_after_idr > 1", [wrong[0]]).fetchall()
+    con.execute("update intermediate.int_umkm_changed set order_date = ? + 10", [event])   # inside that window
+    con.close()
+    assert failed(Scope("umkm")) == windows_rules | mart_rules
+    con = duckdb.connect(str(copy))
+    con.execute("update intermediate.int_umkm_changed set order_date = date '2030-01-01'")   # no window of it
+    con.close()
+    assert failed(Scope("umkm")) == mart_rules
     con = duckdb.connect(str(copy))
     con.execute("delete from intermediate.int_umkm_changed")
     con.close()

@@ -60,6 +60,22 @@
     {{ return(adapter.get_relation(node.database, node.schema, node.alias)) }}
 {%- endmacro %}
 
+{#-
+    The intervention windows (rows of `alias`, with umkm_key and event_date) that a build
+    recomputes: those of int_umkm_changed's UMKM around one of its changed order dates, all of a
+    UMKM listed without a date.
+-#}
+{% macro changed_windows(alias) -%}
+    {%- set changed = ref('int_umkm_changed') if execute else 'intermediate.int_umkm_changed' -%}
+    {%- set days = var('intervention_window_days') -%}
+    exists (
+        select 1 from {{ changed }} as changed
+        where changed.umkm_key = {{ alias }}.umkm_key
+            and (changed.order_date is null or changed.order_date between
+                cast({{ dbt.dateadd('day', -days, alias ~ '.event_date') }} as date)
+                and cast({{ dbt.dateadd('day', days - 1, alias ~ '.event_date') }} as date)))
+{%- endmacro %}
+
 {#- The change set holds a file that feeds dim_umkm: any UMKM may have moved region or sector. -#}
 {% macro dim_umkm_inputs_changed() -%}
     {%- set ledger = ref('stg_pipeline__landing_files') if execute else 'staging.stg_pipeline__landing_files' -%}

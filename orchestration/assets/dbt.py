@@ -16,7 +16,7 @@ from packaging import version
 from orchestration.automation import WAREHOUSE_POOL
 from orchestration.dbt_paths import DBT_PROJECT_DIR, manifest_is_current
 from orchestration.dbt_plan import as_exclusion, dbt_build_args, planned_models
-from orchestration.progress import dbt_planned
+from orchestration.progress import dbt_planned, dbt_tested
 from orchestration.resources import UmkmSettings
 from orchestration.run_change_set import record_full_build, run_change_set
 
@@ -185,8 +185,11 @@ def umkm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, conf
     # in production they would only repeat the same result (dbt's advice).
     invocation = dbt.cli([*as_exclusion(args, manifest), "--exclude-resource-type", "unit_test"], context=context)
     try:
-        # dagster-dbt reports each test as an observation instead: an event each, dropped
-        yield from (event for event in invocation.stream() if not isinstance(event, dg.AssetObservation))
+        for event in invocation.stream():
+            if isinstance(event, dg.AssetObservation):   # a test's result: counted, not stored as an event
+                dbt_tested()
+            else:
+                yield event
         keep_partial_parse(invocation.target_path)
     finally:
         prune_build_folders(invocation.target_path)

@@ -4,11 +4,12 @@
 -- Ganjar), whether the UMKM counts as treated (for activities, attended), and its counted orders
 -- in fct_orders, on any platform, in the window days before the event (event - 30 ... event - 1)
 -- and from it (event ... event + 29). mart_intervention_outcomes sums it.
--- Incremental: a build recomputes the UMKM of int_umkm_changed (macros/incremental_recompute.sql).
+-- Incremental: a build recomputes the windows of int_umkm_changed's UMKM around their changed
+-- orders' dates (all windows of a UMKM listed without a date; macros/incremental_recompute.sql).
 {{ config(
     materialized='incremental',
     incremental_strategy='recompute',
-    incremental_predicates=["DBT_INTERNAL_DEST.umkm_key in (select umkm_key from intermediate.int_umkm_changed)"],
+    incremental_predicates=[changed_windows('DBT_INTERNAL_DEST')],
     on_schema_change='sync_all_columns',
 ) }}
 -- depends_on: {{ ref('int_umkm_changed') }}
@@ -100,7 +101,7 @@ windows as (
         cast({{ dbt.dateadd('day', window_days - 1, 'event_date') }} as date) as after_end_date
     from interventions
     {%- if is_incremental() %}
-    where umkm_key in (select umkm_key from {{ ref('int_umkm_changed') }})
+    where {{ changed_windows('interventions') }}
     {%- endif %}
 
 ),

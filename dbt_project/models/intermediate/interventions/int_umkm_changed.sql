@@ -1,8 +1,9 @@
--- The UMKM whose intervention windows this build recomputes (int_intervention_windows): those of
--- the changed orders, as they are now in fct_orders and as they were before this build; and,
--- when the change set holds a training or Lapak Ganjar file version (it can add, move or drop an
--- event date of any UMKM), every UMKM of the windows as last built and of the current
--- registrations and promotions. Empty when the windows do not exist yet or on a full refresh.
+-- The UMKM whose intervention windows this build recomputes (int_intervention_windows), with the
+-- date of a changed order: the windows around that date are recomputed. The changed orders as
+-- they are now in fct_orders and as they were before this build; and, when the change set holds
+-- a training or Lapak Ganjar file version (it can add, move or drop an event date of any UMKM),
+-- every UMKM of the windows as last built and of the current registrations and promotions, with
+-- no date: all its windows. Empty when the windows do not exist yet or on a full refresh.
 -- (Program events come from enrollments, activity dates from a seed: Dagster rebuilds in full
 -- when either changes, orchestration/dbt_plan.py.)
 -- depends_on: {{ ref('int_orders_changed') }}
@@ -17,7 +18,9 @@ with
 
 changed_umkm as (
 
-    select cast(null as {{ dbt.type_string() }}) as umkm_key
+    select
+        cast(null as {{ dbt.type_string() }}) as umkm_key,
+        cast(null as date) as order_date
     where 1 = 0
 
 )
@@ -39,32 +42,49 @@ intervention_versions as (
 
 changed_umkm as (
 
-    select umkm_key from {{ ref('fct_orders') }}
+    select
+        umkm_key,
+        order_date
+    from {{ ref('fct_orders') }}
     where (platform, order_id) in (select changed_orders.platform, changed_orders.order_id from changed_orders)
 
     union
 
-    select previous_umkm_key as umkm_key from changed_orders
+    select
+        previous_umkm_key as umkm_key,
+        previous_order_date as order_date
+    from changed_orders
 
     union
 
-    select umkm_key from {{ previous }}
+    select
+        umkm_key,
+        cast(null as date) as order_date
+    from {{ previous }}
     where exists (select 1 from intervention_versions)
 
     union
 
-    select umkm_key from {{ ref('int_training_participants_deduped') }}
+    select
+        umkm_key,
+        cast(null as date) as order_date
+    from {{ ref('int_training_participants_deduped') }}
     where exists (select 1 from intervention_versions)
 
     union
 
-    select umkm_key from {{ ref('int_lapak_ganjar_promotions_deduped') }}
+    select
+        umkm_key,
+        cast(null as date) as order_date
+    from {{ ref('int_lapak_ganjar_promotions_deduped') }}
     where exists (select 1 from intervention_versions)
 
 )
 
 {%- endif %}
 
-select distinct cast(umkm_key as {{ dbt.type_string() }}) as umkm_key
+select distinct
+    cast(umkm_key as {{ dbt.type_string() }}) as umkm_key,
+    cast(order_date as date) as order_date
 from changed_umkm
 where umkm_key is not null

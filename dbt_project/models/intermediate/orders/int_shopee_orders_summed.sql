@@ -15,7 +15,8 @@
 -- depends_on: {{ ref('int_orders_changed') }}
 with
 
-lines as (
+-- read three times: a scan of the staging view is cheaper than materializing every line
+lines as {{ cte_hint('not materialized') }}(
 
     select * from {{ ref('stg_shopee__order_lines') }}
     {%- if is_incremental() %}
@@ -24,16 +25,54 @@ lines as (
 
 ),
 
+-- the lines loaded more than once (under 0.1 % at 10 M orders): only they need ranking; a
+-- row_number() over every line sorted all of them
+repeated_lines as (
+
+    select
+        shop_id,
+        order_id,
+        sku_ref,
+        variation_name
+    from lines
+    group by shop_id, order_id, sku_ref, variation_name
+    having count(*) > 1
+
+),
+
 lines_ranked as (
 
     select
         lines.*,
         row_number() over (
-            partition by shop_id, order_id, sku_ref, variation_name
+            partition by lines.shop_id, lines.order_id, lines.sku_ref, lines.variation_name
             order by {{ latest_landed_order('lines') }}
         ) as line_version_rank
-
     from lines
+    where
+        exists (
+            select 1 from repeated_lines
+            where
+                repeated_lines.shop_id = lines.shop_id
+                and repeated_lines.order_id = lines.order_id
+                and repeated_lines.sku_ref is not distinct from lines.sku_ref
+                and repeated_lines.variation_name is not distinct from lines.variation_name
+        )
+
+    union all
+
+    select
+        lines.*,
+        1 as line_version_rank
+    from lines
+    where not exists (
+        select 1 from repeated_lines
+        where
+            repeated_lines.shop_id = lines.shop_id
+            and repeated_lines.order_id = lines.order_id
+            and repeated_lines.sku_ref is not distinct from lines.sku_ref
+            and repeated_lines.variation_name is not distinct from lines.variation_name
+    )
 
 ),
 
