@@ -7,8 +7,8 @@
 -- UMKM was never surveyed); first_seen_date is the earliest record date of any source (approved
 -- survey submission, program joined date, training registration, Lapak Ganjar promotion).
 -- A table: rebuilt when a survey, registry, training or Lapak Ganjar file arrives.
-{#- file_recency numbers the files latest landed first (file_landed_at, loaded_at, landing_path desc) #}
-{%- set latest_first = 'file_recency, record_ts desc nulls last, source_row_number desc' %}
+{%- set latest_first = 'file_landed_at desc, loaded_at desc, landing_path desc, '
+                       ~ 'record_ts desc nulls last, source_row_number desc' %}
 {%- set by_precedence = ['business_name', 'region_code', 'sector_code'] %}
 with
 
@@ -108,32 +108,6 @@ records as (
 
 ),
 
--- The windows below sort by one integer per file instead of two timestamps and a long path:
--- four such sorts of every record were most of this model's build (12 s at 10 M orders).
-files as (
-
-    select
-        landing_path,
-        file_landed_at,
-        loaded_at,
-        row_number() over (order by file_landed_at desc, loaded_at desc, landing_path desc) as file_recency
-    from (select distinct landing_path, file_landed_at, loaded_at from records) as distinct_files
-
-),
-
-numbered_records as (
-
-    select
-        records.*,
-        files.file_recency
-    from records
-    inner join files
-        on records.landing_path = files.landing_path
-        and records.file_landed_at is not distinct from files.file_landed_at
-        and records.loaded_at is not distinct from files.loaded_at
-
-),
-
 umkm as (
 
     select
@@ -154,7 +128,7 @@ umkm as (
             partition by umkm_key
             order by source_precedence, {{ latest_first }}
         ) as attribute_rank
-    from numbered_records
+    from records
     where {{ attribute }} is not null
 
 ),
@@ -169,7 +143,7 @@ nib_ranked as (
             partition by umkm_key
             order by {{ latest_first }}
         ) as attribute_rank
-    from numbered_records
+    from records
     where nib is not null
 
 ),
