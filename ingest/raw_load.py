@@ -244,7 +244,7 @@ def pending_files(con: duckdb.DuckDBPyConnection, landing_dir: Path, settle_seco
     from ingest.landing import scan_landing, settle, sha256_of_file, watch
 
     if sighted is not None and wait:
-        sighted.wait()   # before the listing below, which then tells whether they changed
+        sighted.wait(settle_seconds)   # before the listing below, which then tells whether they changed
     known = {path: (sha, size, landed) for path, sha, size, landed in con.execute(
         "select landing_path, sha256, size_bytes, file_landed_at from raw.landing_files "
         "where status <> 'superseded'").fetchall()}

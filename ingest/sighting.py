@@ -44,11 +44,12 @@ class Sighting:
         return cls({path: (int(size), float(mtime), int(ctime), float(at))
                     for path, (size, mtime, ctime, at) in json.loads(text).items()})
 
-    def wait(self) -> None:
-        """Sleep until every file of the sighting counts as settled, if unchanged."""
+    def wait(self, settle_seconds: float) -> None:
+        """Sleep until every file of the sighting counts as settled, if unchanged; never longer than
+        the settle time (a daemon whose clock runs ahead of the run's cannot hold it up)."""
         remaining = max((seen[3] for seen in self.files.values()), default=0.0) - time.time()
         if remaining > 0:
-            time.sleep(remaining)
+            time.sleep(min(remaining, settle_seconds))
 
     def settled(self, landing_file: LandingFile, now: float | None = None) -> bool:
         """The file as listed now is the one the sensor saw, and its settle time has passed."""
