@@ -348,39 +348,47 @@ def arrivals_since(files: list[LandingFile], cursor: ArrivalCursor, limit: int, 
 
 
 def settle_arrivals(files: list[LandingFile], arrivals: list[LandingFile], cursor: ArrivalCursor,
-                    settle_seconds: float, now: float | None = None,
-                    quiet_seconds: float | None = None) -> tuple[list[LandingFile], ArrivalCursor]:
+                    settle_seconds: float, now: float | None = None, quiet_seconds: float | None = None,
+                    ) -> tuple[list[LandingFile], dict[str, float], ArrivalCursor]:
     """Of the arrivals and the files the cursor watches, those the sensor has seen unchanged
     (size, mtime, inode change time: `signature`) for `settle_seconds` of its own ticks, oldest
-    change first; the others stay watched in the cursor. `settle_seconds <= 0`: all at once.
-    With `quiet_seconds`, an arrival whose inode change time is that much behind the sensor's
-    clock (nobody wrote it for that long) is handed out at once, unsettled: the run settles it
-    (`ingest.sighting`). That is the only comparison with a file's time, a shortcut: a wrong
-    clock makes a file wait a tick, or leaves its settling to the run, never skips it.
+    change first, with the time from which each counts as settled if still unchanged; the others
+    stay watched in the cursor. `settle_seconds <= 0`: all at once, settled now.
+    With `quiet_seconds`, a file whose inode change time is that much behind the sensor's clock
+    (nobody wrote it for that long) is handed out on the tick that finds it so, before its settle
+    time has passed: the run settles it (`ingest.sighting`), counting from the sensor's first look
+    at this signature. That is the only comparison with a file's time, a shortcut: a wrong clock
+    makes a file wait a tick, or leaves its settling to the run, never skips it.
 
     Should the sensor's clock go back, watching restarts.
     """
     now = time.time() if now is None else now
     listed = {f.path: f for f in files}
-    settled, watching = [], {}
+    handed_out, settled_at, watching = [], {}, {}
+
+    def quiet(landing_file: LandingFile) -> bool:
+        return quiet_seconds is not None and now - landing_file.ctime_ns / 1e9 >= quiet_seconds
+
     for path, (*seen, since) in cursor.watching.items():
         landing_file = listed.get(path)
         if landing_file is None:
             continue   # gone
         if list(signature(landing_file)) != seen or since > now:
             watching[path] = (*signature(landing_file), now)   # changed: watched again from now
-        elif now - since >= settle_seconds:
-            settled.append(landing_file)
+        elif now - since >= settle_seconds or quiet(landing_file):
+            handed_out.append(landing_file)
+            settled_at[path] = since + settle_seconds
         else:
             watching[path] = (*signature(landing_file), since)
     for landing_file in arrivals:
-        if settle_seconds <= 0 or (quiet_seconds is not None and now - landing_file.ctime_ns / 1e9 >= quiet_seconds):
-            settled.append(landing_file)
+        if settle_seconds <= 0 or quiet(landing_file):
+            handed_out.append(landing_file)
+            settled_at[landing_file.path] = now + max(settle_seconds, 0.0)
         else:
             watching[landing_file.path] = (*signature(landing_file), now)
-    settled.sort(key=lambda f: (f.ctime_ns, f.path))
-    cursor = _handed_out(cursor, settled, int(now * 1e9), set(listed))
-    return settled, replace(cursor, watching=watching)
+    handed_out.sort(key=lambda f: (f.ctime_ns, f.path))
+    cursor = _handed_out(cursor, handed_out, int(now * 1e9), set(listed))
+    return handed_out, settled_at, replace(cursor, watching=watching)
 
 
 def _handed_out(cursor: ArrivalCursor, files: list[LandingFile], now_ns: int, listed: set[str]) -> ArrivalCursor:

@@ -12,8 +12,8 @@ from orchestration.partitions import landing_files, partition_key, path_of, run_
 from orchestration.resources import UmkmSettings
 
 MAX_FILES_PER_TICK = 2000  # watched or hashed; the rest wait a tick; hashing is the only per-file work here
-# A file nobody has written for this long when the sensor first lists it is handed out at once; the
-# run settles it (ingest/sighting.py). One still being written is watched across ticks.
+# A file nobody has written for this long is handed out on the tick that finds it so; the run settles
+# it (ingest/sighting.py). One still being written is watched across ticks.
 QUIET_SECONDS = 1.0
 
 
@@ -28,17 +28,16 @@ def landing_file_sensor(context: dg.SensorEvaluationContext, umkm: UmkmSettings)
     # Settled means unchanged, not old. A new file that nobody is writing is handed out on the tick
     # that first lists it, with what the sensor saw (`Sighting`): the run it requests loads it if it
     # is unchanged UMKM_SETTLE_SECONDS later. One being written is watched (in the cursor) and
-    # handed out, settled, on the first tick UMKM_SETTLE_SECONDS later that finds its size and
-    # times unchanged. No tick sleeps.
+    # handed out on the next tick that finds its size and times unchanged, its settle time counted
+    # from the first look at them. No tick sleeps.
     now = time.time()
     files = scan_landing(umkm.landing, now=now)
     known = set(context.instance.get_dynamic_partitions(landing_files.name))
     previous = ArrivalCursor.from_json(context.cursor)
     arrivals, cursor = arrivals_since(files, previous, MAX_FILES_PER_TICK,
                                       now=now, registered={path_of(key) for key in known})
-    handed_out, cursor = settle_arrivals(files, arrivals, cursor, umkm.settle_seconds, now=now,
-                                         quiet_seconds=QUIET_SECONDS)
-    settled_at = {f.path: now if f.path in previous.watching else now + umkm.settle_seconds for f in handed_out}
+    handed_out, settled_at, cursor = settle_arrivals(files, arrivals, cursor, umkm.settle_seconds, now=now,
+                                                     quiet_seconds=QUIET_SECONDS)
     new_keys, new_files = [], []
     for landing_file in handed_out:
         try:

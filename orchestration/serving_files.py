@@ -36,6 +36,14 @@ def current_version_name(serving_dir: Path) -> str | None:
 
 
 def replace_with_link(source: Path, target: Path, token: str) -> None:
+    """`target` becomes `source`'s bytes, atomically. A target that already is that file (a kept
+    mart, an unchanged month) stays: a rename onto the same file does nothing, and would leave the
+    temporary name behind, holding the bytes after their version is pruned."""
+    try:
+        if _same_file(target.stat(), source.stat()):
+            return
+    except OSError:
+        pass
     tmp = target.with_name(f".{target.name}.{token}.tmp")
     try:
         os.link(source, tmp)          # the same immutable bytes, no second copy
@@ -45,6 +53,10 @@ def replace_with_link(source: Path, target: Path, token: str) -> None:
     os.replace(tmp, target)
 
 
+def _same_file(a: os.stat_result, b: os.stat_result) -> bool:
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
 def replace_month_links(published: Path, root: Path, token: str) -> None:
     """`serving/fct_orders/`: each month file replaced atomically when it changed, gone months removed."""
     root.mkdir(exist_ok=True)
@@ -52,13 +64,7 @@ def replace_month_links(published: Path, root: Path, token: str) -> None:
     legacy.unlink(missing_ok=True)
     months = {p.name for p in published.glob("*.parquet")}
     for name in sorted(months):
-        target = root / name
-        try:
-            if target.stat().st_ino == (published / name).stat().st_ino:
-                continue                       # the same file: untouched
-        except OSError:
-            pass
-        replace_with_link(published / name, target, token)
+        replace_with_link(published / name, root / name, token)   # the same file: untouched
     for stale in root.glob("*.parquet"):
         if stale.name not in months:
             stale.unlink(missing_ok=True)

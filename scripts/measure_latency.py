@@ -40,6 +40,14 @@ def new_report(landing: Path) -> tuple[Path, list[str]]:
     return target, ids
 
 
+def served_file(serving: Path) -> tuple[int, int] | None:
+    try:
+        stat = (serving / "marts.duckdb").stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
+
+
 def marts_have(serving: Path, transaction_id: str) -> bool:
     try:
         con = duckdb.connect(str(serving / "marts.duckdb"), read_only=True)
@@ -59,11 +67,16 @@ def main() -> int:
     dropped_at = time.time()
     path, ids = new_report(settings.landing_dir)
     print(f"dropped {path.name} ({len(ids)} transactions); settle time {settings.settle_seconds}s")
+    looked_at = None
     while time.time() - dropped_at < args.timeout:
-        if marts_have(settings.serving_dir, ids[-1]):
+        # Query only a serving copy not yet looked at (each publication replaces the file): a query
+        # every poll scans fct_orders, and took half a core from the run being measured.
+        served = served_file(settings.serving_dir)
+        if served != looked_at and marts_have(settings.serving_dir, ids[-1]):
             print(f"fresh marts after {time.time() - dropped_at:.1f}s (drop -> sensor -> one run: load, checks, "
                   f"dbt, publication -> serving copy)")
             return 0
+        looked_at = served
         time.sleep(0.25)   # the resolution of the figure
     print(f"not in the marts after {args.timeout:.0f}s")
     return 1

@@ -9,9 +9,10 @@ import duckdb
 import pytest
 
 from ingest.landing import ArrivalCursor, LandingFile, arrivals_since
+from ingest.sighting import Sighting
 from orchestration.partitions import landing_files, path_of
 from orchestration.resources import UmkmSettings
-from orchestration.sensors import landing_file_sensor
+from orchestration.sensors import QUIET_SECONDS, landing_file_sensor
 from tests.filemakers import csv_bytes
 from tests.test_parsers import GOBIZ_HEADER, gobiz_row
 
@@ -89,13 +90,17 @@ def test_half_written_and_temporary_files_wait(tmp_path):
         handle.write(b"10")
     os.utime(path, (time.time() - 86400 * 900,) * 2)
     assert sensor.tick() == []            # changed since: watched again
+    finished = time.time()
     path.write_bytes(gobiz(gobiz_row("T1", "2021-09-05T03:00:00Z", "1000")))   # finished
-    assert sensor.tick() == []
-    time.sleep(settle / 2)
-    assert sensor.tick() == []            # unchanged, but not for the settle time yet
-    time.sleep(settle / 2 + 0.05)
-    [request] = sensor.tick()             # unchanged across the settle time: settled; no tick slept
+    assert sensor.tick() == []            # changed since the last look: watched again from this one
+    time.sleep(QUIET_SECONDS + 0.05)
+    second_look = time.time()
+    [request] = sensor.tick()             # unchanged, nobody wrote it for QUIET_SECONDS: handed out
     assert [path_of(k) for k in sensor.added] == ["gofood/writing.csv"]
+    # before its settle time has passed: the run waits for the rest of it, counted from the look
+    # that first saw it finished, not from this one
+    [(*_, settled_at)] = Sighting.from_tags(request.tags).files.values()
+    assert finished + settle <= settled_at < second_look + settle - QUIET_SECONDS
     assert ArrivalCursor.from_json(sensor.cursor).watching == {}
     assert sensor.tick() == []
 
@@ -280,8 +285,6 @@ def test_a_quiet_file_is_requested_on_its_first_tick_and_settled_by_the_run(tmp_
     """A file nobody has written for QUIET_SECONDS is handed out when first listed, with what the
     sensor saw in the run's tags; the run waits only for what is left of the settle time."""
     from ingest.raw_load import connect_warehouse, pending_files
-    from ingest.sighting import Sighting
-    from orchestration.sensors import QUIET_SECONDS
 
     settle = 0.5
     sensor = Sensor(tmp_path, settle=settle)

@@ -173,6 +173,8 @@ def test_marts_equal_to_the_served_ones_are_kept(warehouse, tmp_path):
     second = publish_marts(warehouse, serving, [])
     assert second.tables_kept == ["dim_region"] and second.kept_from == first.version
     assert parquet("dim_region").st_ino == region_before.st_ino      # linked, not written
+    assert (serving / "dim_region.parquet").stat().st_ino == region_before.st_ino
+    assert list(serving.rglob(".*.tmp")) == []                       # no temporary name left holding it
     assert_serves(serving, warehouse_marts(warehouse))               # the changed summary is served
     change(warehouse, "update marts.dim_region set region_type = 'Kab.' where region_code = '3301'",
            "alter table marts.mart_program_summary add column note varchar")
