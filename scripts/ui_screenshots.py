@@ -4,7 +4,8 @@
 
 Starts `dagster-webserver` on the project's workspace and DAGSTER_HOME (.dagster_home unless
 set), takes the pictures, stops it. Needs Debian's chromium (`apt-get install chromium`).
-Run `make demo` first so there is a run to show.
+Run `make demo` first so there is a run to show (and drop a file under `make ui` for the
+sensor's run).
 """
 
 import argparse
@@ -42,10 +43,10 @@ def screenshot(chromium: str, url: str, path: Path, size: str = "1600,1000") -> 
     print(f"{path} <- {url}")
 
 
-def latest_run_id(job_name: str) -> str | None:
+def latest_run_id(job_name: str, tags: dict[str, str] | None = None) -> str | None:
     import dagster as dg
     runs = dg.DagsterInstance.get().get_runs(
-        filters=dg.RunsFilter(job_name=job_name, statuses=[dg.DagsterRunStatus.SUCCESS]), limit=1)
+        filters=dg.RunsFilter(job_name=job_name, statuses=[dg.DagsterRunStatus.SUCCESS], tags=tags or {}), limit=1)
     return runs[0].run_id if runs else None
 
 
@@ -70,8 +71,10 @@ def main() -> int:
         for group in ("ingest", "dbt"):
             screenshot(chromium, f"{base}/locations/{location}/asset-groups/{group}/lineage",
                        args.out / f"asset-group-{group}.png", "1800,1100")
-        for job, name in (("load_landing_file", "run-load-file.png"), ("full_refresh", "run-full-refresh.png")):
-            run_id = latest_run_id(job)
+        # a run the landing sensor started for a dropped file (`make ui`), and the latest full_refresh
+        for tags, name in (({"dagster/sensor_name": "landing_file_sensor"}, "run-from-sensor.png"),
+                           ({}, "run-full-refresh.png")):
+            run_id = latest_run_id("full_refresh", tags)
             if run_id:
                 screenshot(chromium, f"{base}/runs/{run_id}", args.out / name)
         screenshot(chromium, f"{base}/overview/automation", args.out / "automation.png")

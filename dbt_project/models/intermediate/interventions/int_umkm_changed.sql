@@ -57,6 +57,8 @@ changed_umkm as (
 
     union
 
+    -- one branch per relation, each under the filter: one union of the three under one filter
+    -- measured 0.1 s slower at 10 M orders (0.83-0.89 s against 0.77-0.78 s)
     select
         umkm_key,
         cast(null as date) as order_date
