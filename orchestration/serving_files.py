@@ -64,7 +64,7 @@ def replace_month_links(published: Path, root: Path, token: str) -> None:
     legacy.unlink(missing_ok=True)
     months = {p.name for p in published.glob("*.parquet")}
     for name in sorted(months):
-        replace_with_link(published / name, root / name, token)   # the same file: untouched
+        replace_with_link(published / name, root / name, token)   # an unchanged month stays as it is
     for stale in root.glob("*.parquet"):
         if stale.name not in months:
             stale.unlink(missing_ok=True)
