@@ -144,7 +144,7 @@ def plan_version(ledger: LedgerView, version: Version, salt: str, workers: Parse
 
 
 def write_plans(con: duckdb.DuckDBPyConnection, plans: list[Plan]) -> None:
-    """Write a batch of plans in one transaction: every version of the batch, or none of them.
+    """Write a batch of plans into the open transaction (`load_files` commits).
 
     Rows go in one insert per raw table, so the cost of a small file is not a DuckDB statement of its own.
     """
@@ -157,24 +157,18 @@ def write_plans(con: duckdb.DuckDBPyConnection, plans: list[Plan]) -> None:
             incoming.setdefault(SOURCES[plan.outcome.source].table, []).append(plan.rows)
         if plan.rejects is not None:
             incoming.setdefault("rejected_rows", []).append(plan.rejects)
-    con.execute("begin transaction")
-    try:
-        for plan in plans:
-            outcome = plan.outcome
-            if outcome.replaced:
-                _retire_version(con, outcome.path, outcome.replaced, outcome.source)
-            if plan.rewrites_record:   # replace that record
-                con.execute("delete from raw.landing_files where landing_path = ? and sha256 = ?",
-                            [outcome.path, outcome.sha256])
-                con.execute("delete from raw.rejected_rows where landing_path = ? and sha256 = ?",
-                            [outcome.path, outcome.sha256])
-        for table, tables in incoming.items():
-            _insert_rows(con, table, pa.concat_tables(tables))
-        _insert_rows(con, "landing_files", _ledger_rows(con, [plan.ledger_row for plan in plans]))
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+    for plan in plans:
+        outcome = plan.outcome
+        if outcome.replaced:
+            _retire_version(con, outcome.path, outcome.replaced, outcome.source)
+        if plan.rewrites_record:   # replace that record
+            con.execute("delete from raw.landing_files where landing_path = ? and sha256 = ?",
+                        [outcome.path, outcome.sha256])
+            con.execute("delete from raw.rejected_rows where landing_path = ? and sha256 = ?",
+                        [outcome.path, outcome.sha256])
+    for table, tables in incoming.items():
+        _insert_rows(con, table, pa.concat_tables(tables))
+    _insert_rows(con, "landing_files", _ledger_rows(con, [plan.ledger_row for plan in plans]))
 
 
 def _ledger_rows(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> pa.Table:
@@ -275,14 +269,15 @@ def pending_files(con: duckdb.DuckDBPyConnection, landing_dir: Path, settle_seco
 
 def load_files(warehouse_path: Path, landing_dir: Path, paths: list[str], salt: str,
                force: bool = False, on_outcome=None, limits: ParseLimits | None = None) -> list[LoadOutcome]:
-    """Load the given landing paths in order, a batch of files per transaction.
+    """Load the given landing paths in order, batches of files per transaction.
 
     A batch is up to BATCH_FILES files and BATCH_BYTES (or one larger file): the ledger is asked
-    once per batch, its rows go in one insert per raw table, and it commits whole or not at all,
-    so a crash never leaves part of a file. While a batch is written the workers already parse
-    the next one (at 2.5 M orders the writes had taken a third of the load, with the workers
-    idle). Files are parsed on capped worker processes (`ingest.isolation`): one that crashes or
-    hits `limits` is quarantined and the rest load. `on_outcome` hears of each file once its batch is in.
+    once per batch and its rows go in one insert per raw table. Batches go into one transaction
+    until it holds COMMIT_BYTES of files; it commits whole or not at all, so a crash never leaves
+    part of a file. While a batch is written the workers already parse the next one (at 2.5 M
+    orders the writes had taken a third of the load, with the workers idle). Files are parsed on
+    capped worker processes (`ingest.isolation`): one that crashes or hits `limits` is quarantined
+    and the rest load. `on_outcome` hears of each file once its transaction is committed.
     """
     from ingest.landing import stat_landing_file
 
@@ -294,25 +289,40 @@ def load_files(warehouse_path: Path, landing_dir: Path, paths: list[str], salt: 
     con = connect_warehouse(warehouse_path)
     workers = parse_workers(sum(f.size for f in landing_files), limits or ParseLimits())
     ledger = LedgerView()
+    written: list[LoadOutcome] = []   # in the open transaction (their rows are DuckDB's now)
+    written_bytes = 0
 
-    def write(plans: list[Plan]) -> None:
+    def write(plans: list[Plan], size: int, last: bool = False) -> None:
+        nonlocal written_bytes
+        if plans and not written:
+            con.execute("begin transaction")
         write_plans(con, plans)
-        for plan in plans:
-            outcomes.append(plan.outcome)
-            if on_outcome is not None:
-                on_outcome(plan.outcome)
+        written.extend(plan.outcome for plan in plans)
+        written_bytes += size
+        if written and (last or written_bytes >= COMMIT_BYTES):
+            con.execute("commit")
+            for outcome in written:
+                outcomes.append(outcome)
+                if on_outcome is not None:
+                    on_outcome(outcome)
+            written.clear()
+            written_bytes = 0
 
     try:
-        planned: list[Plan] = []
+        planned, planned_bytes = [], 0
         for batch in _batches(landing_dir, landing_files):
             ledger.extend(con, batch)
             ahead = ParseAhead(workers, PARSE_AHEAD_FILES, PARSE_AHEAD_BYTES, ledger, batch, force)
-            write(planned)        # the previous batch, while the workers parse this one
-            planned = []
+            write(planned, planned_bytes)        # the previous batch, while the workers parse this one
+            planned, planned_bytes = [], sum(version.file.size for version in batch)
             for index in range(len(batch)):
                 version, batch[index] = batch[index], None   # free the bytes once planned
                 planned.append(plan_version(ledger, version, salt, workers, force=force, parsed=ahead.take(index)))
-        write(planned)
+        write(planned, planned_bytes, last=True)
+    except BaseException:
+        if written:
+            con.execute("rollback")
+        raise
     finally:
         workers.shutdown()
         con.close()  # dbt runs in another process and needs the single writer lock
@@ -332,7 +342,10 @@ def _batches(landing_dir: Path, landing_files: list[LandingFile]):
         yield batch
 
 
-BATCH_FILES, BATCH_BYTES = 256, 64 << 20
+# Small batches in a long transaction: DuckDB writes each table's full row groups to the file as
+# they fill, and only the last partial one at the commit. A commit per batch of 64 MB had logged
+# every batch's rows to the WAL and compressed them again at the checkpoint (a quarter of the writes).
+BATCH_FILES, BATCH_BYTES, COMMIT_BYTES = 64, 16 << 20, 256 << 20
 
 
 def load_new_files(warehouse_path: Path, landing_dir: Path, salt: str, settle_seconds: float = 0.0,

@@ -242,3 +242,12 @@ def test_flags_are_found_past_much_text():
     assert scan_sheet(lambda: [b'<row r="1">' + text + error + b"</row>"], "'sheet'") == {
         (0, 1): ("formula_error", "the cell holds the Excel error #N/A")}
     assert scan_sheet(lambda: [b'<row r="1">' + text + b"</row>"], "'sheet'") == {}
+
+
+@pytest.mark.parametrize("before", [b"", b'<c r="A1"><v>-1.5E-3</v></c>', b'<c r="A1"><v>-2</v></c>' * 300])
+def test_an_underflow_is_found_after_any_minus_signs(before):
+    """The underflow regex runs from the first exponent's minus sign, or after 256 other minus signs."""
+    underflow = b'<c r="B2"><v>1e-400</v></c>'
+    assert scan_sheet(lambda: [b'<row r="2">' + before + underflow + b"</row>"], "'sheet'") == {
+        (1, 1): ("invalid_amount", "the number is too small for the file to hold (it reads as 0)")}
+    assert scan_sheet(lambda: [b'<row r="2">' + before + b'<c r="B2"><v>1e-300</v></c></row>'], "'sheet'") == {}

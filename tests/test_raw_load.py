@@ -145,6 +145,36 @@ def test_crash_mid_file_leaves_nothing_half_loaded(zone, monkeypatch):
     assert query("select count(*) from raw.gofood_transactions") == [(1,)]
 
 
+def test_a_failure_takes_back_only_the_uncommitted_batches(zone, monkeypatch):
+    """Batches share a transaction until COMMIT_BYTES of files are in it. A failure in a later batch
+    takes back every file of its transaction, none committed before it, and `on_outcome` heard of
+    the committed files only."""
+    landing, load, query = zone
+    for number in range(1, 6):
+        write(landing, f"gofood/day{number}.csv",
+              gobiz_file(gobiz_row(f"F-{number}", "2021-09-05T03:00:00Z", "10.000")), 1_600_000_000 + number)
+    size = (landing / "gofood/day1.csv").stat().st_size
+    monkeypatch.setattr(raw_load, "BATCH_FILES", 1)
+    monkeypatch.setattr(raw_load, "COMMIT_BYTES", 2 * size)   # day1+day2, day3+day4, day5
+    original, inserts = raw_load._insert_rows, []
+
+    def fail_on_day4(con, table, incoming):
+        if table == "gofood_transactions" and "F-4" in incoming.column("transaction_id").to_pylist():
+            raise RuntimeError("power cut")
+        original(con, table, incoming)
+
+    monkeypatch.setattr(raw_load, "_insert_rows", fail_on_day4)
+    with pytest.raises(RuntimeError):
+        load(on_outcome=lambda outcome: inserts.append(outcome.path))
+    assert inserts == ["gofood/day1.csv", "gofood/day2.csv"]
+    assert query("select transaction_id from raw.gofood_transactions order by 1") == [("F-1",), ("F-2",)]
+    assert query("select landing_path from raw.landing_files order by 1") == [("gofood/day1.csv",),
+                                                                              ("gofood/day2.csv",)]
+    monkeypatch.setattr(raw_load, "_insert_rows", original)
+    assert [o.path for o in load()] == ["gofood/day3.csv", "gofood/day4.csv", "gofood/day5.csv"]
+    assert query("select count(*) from raw.gofood_transactions") == [(5,)]
+
+
 def test_umkm_key_is_salted_hash_not_nik(zone):
     from tests.test_parsers import ENROLL_HEADER, NIK_1
     landing, load, query = zone
