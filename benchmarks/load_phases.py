@@ -4,10 +4,10 @@
     .venv/bin/python benchmarks/load_phases.py --landing DIR --parse-only    # just the parse cost per source
 
 1. `ingest.raw_load.load_new_files` on every file of `--landing` into a fresh warehouse, timing
-   the phases of the loading process (the main one; parsing is on the worker processes):
-   reading the files, waiting for the parse workers, the lineage columns (`_incoming_rows`),
-   DuckDB's inserts and commits (`write_plans`). What is left of the wall time is the final
-   checkpoint and the loop itself.
+   the phases of the loading process (parsing is on the worker processes). Its main thread reads
+   the files, waits for the parse workers, adds the lineage columns (`_incoming_rows`) and waits
+   for the writer; the writer's thread (`ingest.raw_writer`) inserts and commits at the same time.
+   What is left of the wall time is the final checkpoint and the loop itself.
 2. Each file parsed again in this one process, one after the other (no workers, no limits): the
    CPU seconds per source, with rows per second. With two parse workers on two cores, half of
    their sum is the least the parse can take.
@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 import ingest.isolation as isolation  # noqa: E402
 import ingest.raw_load as raw_load  # noqa: E402
+import ingest.raw_writer as raw_writer  # noqa: E402
 from ingest.landing import scan_landing  # noqa: E402
 from ingest.readers import QuarantineError  # noqa: E402
 
@@ -48,8 +49,10 @@ def timed(seconds: dict, name: str, function):
 
 def load_phases(landing: Path, warehouse: Path) -> dict:
     seconds: dict[str, float] = defaultdict(float)
-    raw_load.write_plans = timed(seconds, "write_plans (inserts and commits)", raw_load.write_plans)
-    raw_load._insert_rows = timed(seconds, "  of which inserts", raw_load._insert_rows)
+    raw_writer.write_plans = timed(seconds, "write_plans (inserts)", raw_writer.write_plans)   # the writer's thread
+    raw_writer._insert_rows = timed(seconds, "  of which inserts", raw_writer._insert_rows)
+    raw_writer.Writer._commit = timed(seconds, "  commits", raw_writer.Writer._commit)
+    raw_writer.Writer._wait = timed(seconds, "waiting for the writer", raw_writer.Writer._wait)
     raw_load._incoming_rows = timed(seconds, "lineage columns", raw_load._incoming_rows)
     isolation.Parsing.result = timed(seconds, "waiting for the parse workers", isolation.Parsing.result)
     batches = raw_load._batches
@@ -100,8 +103,9 @@ def main(argv=None) -> int:
               f"({result['rows'] / result['seconds']:,.0f} rows/s)")
         phases = result["phases"]
         for name in ("reading the files", "waiting for the parse workers", "lineage columns",
-                     "write_plans (inserts and commits)", "  of which inserts"):
-            print(f"  {name:<36} {phases.get(name, 0.0):6.1f} s")
+                     "waiting for the writer", "writer thread:", "write_plans (inserts)", "  of which inserts",
+                     "  commits"):
+            print(f"  {name}" if name.endswith(":") else f"  {name:<36} {phases.get(name, 0.0):6.1f} s")
     costs = parse_costs(args.landing)
     print("parse in one process:")
     for source, cost in sorted(costs.items(), key=lambda item: -item[1]["seconds"]):

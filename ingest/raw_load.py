@@ -7,8 +7,9 @@ Rules (marts-contract section 2, data-contract section 1):
 - a file that cannot be parsed is quarantined with a reason; its rows are not loaded;
 - a crash leaves either the whole file version or nothing.
 The work for a new file is parsing and appending that file; history is not re-read.
-Per-file overhead is kept low: files are read in batches with one ledger query, one insert per
-raw table and one commit per batch, and the next batch is parsed on workers while one is written.
+Per-file overhead is kept low: files are read in batches with one ledger query and one insert
+per raw table, a transaction holds many batches, and the next batch is parsed on workers and
+planned while one is written.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from ingest.ledger_view import LedgerView
 from ingest.landing import (SPECIAL_PROBLEM, SYMLINK_PROBLEM, VANISHED_PROBLEM, LandingFile, read_landing_bytes,
                             sha256_of, unreadable_sha)
 from ingest.raw_schema import SOURCE_TABLES, create_raw_schema
+from ingest.raw_writer import Writer
 from ingest.parse_ahead import PARSE_AHEAD_BYTES, PARSE_AHEAD_FILES, ParseAhead, parse_workers
 from ingest.readers import QuarantineError
 from ingest.rows import ParseResult
@@ -143,49 +145,6 @@ def plan_version(ledger: LedgerView, version: Version, salt: str, workers: Parse
     return plan
 
 
-def write_plans(con: duckdb.DuckDBPyConnection, plans: list[Plan]) -> None:
-    """Write a batch of plans into the open transaction (`load_files` commits).
-
-    Rows go in one insert per raw table, so the cost of a small file is not a DuckDB statement of its own.
-    """
-    plans = [plan for plan in plans if plan.outcome.status != "unchanged"]
-    if not plans:
-        return
-    incoming: dict[str, list[pa.Table]] = {}
-    for plan in plans:
-        if plan.rows is not None:
-            incoming.setdefault(SOURCES[plan.outcome.source].table, []).append(plan.rows)
-        if plan.rejects is not None:
-            incoming.setdefault("rejected_rows", []).append(plan.rejects)
-    for plan in plans:
-        outcome = plan.outcome
-        if outcome.replaced:
-            _retire_version(con, outcome.path, outcome.replaced, outcome.source)
-        if plan.rewrites_record:   # replace that record
-            con.execute("delete from raw.landing_files where landing_path = ? and sha256 = ?",
-                        [outcome.path, outcome.sha256])
-            con.execute("delete from raw.rejected_rows where landing_path = ? and sha256 = ?",
-                        [outcome.path, outcome.sha256])
-    for table, tables in incoming.items():
-        _insert_rows(con, table, pa.concat_tables(tables))
-    _insert_rows(con, "landing_files", _ledger_rows(con, [plan.ledger_row for plan in plans]))
-
-
-def _ledger_rows(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> pa.Table:
-    """`Plan.ledger_row`s (in the column order of raw.landing_files) as one Arrow table: one
-    insert instead of one per file (1,4 ms each). The insert casts each column to the table's type."""
-    names = [column[0] for column in con.execute("select * from raw.landing_files limit 0").description]
-    return pa.table({name: pa.array(values) for name, values in zip(names, zip(*rows))})
-
-
-def _retire_version(con, path: str, old_sha: str, source: str | None) -> None:
-    """A corrected version arrived: the old one's rows go, its ledger row says superseded."""
-    con.execute("update raw.landing_files set status = 'superseded' where landing_path = ? and sha256 = ?",
-                [path, old_sha])
-    if source is not None:
-        con.execute(f"delete from raw.{SOURCES[source].table} where landing_path = ?", [path])
-
-
 def _incoming_rows(table: str, result: ParseResult, path: str, sha: str,
                    landed_at: datetime, now: datetime, salt: str) -> pa.Table:
     """A file's parsed rows with the salted key and lineage, in the raw table's Arrow schema."""
@@ -199,14 +158,6 @@ def _incoming_rows(table: str, result: ParseResult, path: str, sha: str,
                 "loaded_at": pa.repeat(pa.scalar(now, pa.timestamp("us")), size)}
     schema = arrow_schema(table)
     return pa.table([columns[name] for name in schema.names], names=schema.names).cast(schema)
-
-
-def _insert_rows(con, table: str, incoming: pa.Table) -> None:
-    con.register("incoming_rows", incoming)
-    try:
-        con.execute(f"insert into raw.{table} by name select * from incoming_rows")
-    finally:
-        con.unregister("incoming_rows")
 
 
 def connect_warehouse(warehouse_path: Path) -> duckdb.DuckDBPyConnection:
@@ -274,8 +225,9 @@ def load_files(warehouse_path: Path, landing_dir: Path, paths: list[str], salt: 
     A batch is up to BATCH_FILES files and BATCH_BYTES (or one larger file): the ledger is asked
     once per batch and its rows go in one insert per raw table. Batches go into one transaction
     until it holds COMMIT_BYTES of files; it commits whole or not at all, so a crash never leaves
-    part of a file. While a batch is written the workers already parse the next one (at 2.5 M
-    orders the writes had taken a third of the load, with the workers idle). Files are parsed on
+    part of a file. While a batch is written (`ingest.raw_writer`) the next one is read, parsed by
+    the workers and planned (at 2.5 M orders the writes had taken a third of the load, with the
+    workers idle; at 10 M the main process planned and wrote in turn). Files are parsed on
     capped worker processes (`ingest.isolation`): one that crashes or hits `limits` is quarantined
     and the rest load. `on_outcome` hears of each file once its transaction is committed.
     """
@@ -287,44 +239,35 @@ def load_files(warehouse_path: Path, landing_dir: Path, paths: list[str], salt: 
     if not landing_files:
         return outcomes
     con = connect_warehouse(warehouse_path)
+    reader = con.cursor()   # the ledger is read here while the writer's thread uses `con`
     workers = parse_workers(sum(f.size for f in landing_files), limits or ParseLimits())
     ledger = LedgerView()
-    written: list[LoadOutcome] = []   # in the open transaction (their rows are DuckDB's now)
-    written_bytes = 0
+    writer = Writer(con)
 
-    def write(plans: list[Plan], size: int, last: bool = False) -> None:
-        nonlocal written_bytes
-        if plans and not written:
-            con.execute("begin transaction")
-        write_plans(con, plans)
-        written.extend(plan.outcome for plan in plans)
-        written_bytes += size
-        if written and (last or written_bytes >= COMMIT_BYTES):
-            con.execute("commit")
-            for outcome in written:
-                outcomes.append(outcome)
-                if on_outcome is not None:
-                    on_outcome(outcome)
-            written.clear()
-            written_bytes = 0
+    def heard(committed: list[LoadOutcome]) -> None:
+        for outcome in committed:
+            outcomes.append(outcome)
+            if on_outcome is not None:
+                on_outcome(outcome)
 
     try:
         planned, planned_bytes = [], 0
         for batch in _batches(landing_dir, landing_files):
-            ledger.extend(con, batch)
+            ledger.extend(reader, batch)
             ahead = ParseAhead(workers, PARSE_AHEAD_FILES, PARSE_AHEAD_BYTES, ledger, batch, force)
-            write(planned, planned_bytes)        # the previous batch, while the workers parse this one
+            heard(writer.write(planned, planned_bytes))   # the previous batch, while this one is parsed and planned
             planned, planned_bytes = [], sum(version.file.size for version in batch)
             for index in range(len(batch)):
                 version, batch[index] = batch[index], None   # free the bytes once planned
                 planned.append(plan_version(ledger, version, salt, workers, force=force, parsed=ahead.take(index)))
-        write(planned, planned_bytes, last=True)
+        heard(writer.write(planned, planned_bytes))
+        heard(writer.finish())
     except BaseException:
-        if written:
-            con.execute("rollback")
+        writer.abort()
         raise
     finally:
         workers.shutdown()
+        reader.close()
         con.close()  # dbt runs in another process and needs the single writer lock
     return outcomes
 
@@ -342,10 +285,7 @@ def _batches(landing_dir: Path, landing_files: list[LandingFile]):
         yield batch
 
 
-# Small batches in a long transaction: DuckDB writes each table's full row groups to the file as
-# they fill, and only the last partial one at the commit. A commit per batch of 64 MB had logged
-# every batch's rows to the WAL and compressed them again at the checkpoint (a quarter of the writes).
-BATCH_FILES, BATCH_BYTES, COMMIT_BYTES = 64, 16 << 20, 256 << 20
+BATCH_FILES, BATCH_BYTES = 64, 16 << 20   # a batch is what the writer gets at a time: see COMMIT_BYTES
 
 
 def load_new_files(warehouse_path: Path, landing_dir: Path, salt: str, settle_seconds: float = 0.0,

@@ -5,7 +5,7 @@ import os
 import duckdb
 import pytest
 
-from ingest import parse_ahead, raw_load
+from ingest import parse_ahead, raw_load, raw_writer
 from ingest.isolation import ParseLimits
 from ingest.raw_load import load_new_files
 from tests.filemakers import csv_bytes
@@ -129,18 +129,18 @@ def test_touched_file_with_same_bytes_is_not_pending(zone):
 def test_crash_mid_file_leaves_nothing_half_loaded(zone, monkeypatch):
     landing, load, query = zone
     write(landing, "gofood/day1.csv", gobiz_file(gobiz_row("F-1", "2021-09-05T03:00:00Z", "10.000")), 1_600_000_000)
-    original = raw_load._insert_rows
+    original = raw_writer._insert_rows
 
     def insert_then_fail(con, *args):
         original(con, *args)
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(raw_load, "_insert_rows", insert_then_fail)
+    monkeypatch.setattr(raw_writer, "_insert_rows", insert_then_fail)
     with pytest.raises(RuntimeError):
         load()
     assert query("select count(*) from raw.gofood_transactions") == [(0,)]
     assert query("select count(*) from raw.landing_files") == [(0,)]
-    monkeypatch.setattr(raw_load, "_insert_rows", original)
+    monkeypatch.setattr(raw_writer, "_insert_rows", original)
     assert [o.status for o in load()] == ["loaded"]
     assert query("select count(*) from raw.gofood_transactions") == [(1,)]
 
@@ -155,22 +155,22 @@ def test_a_failure_takes_back_only_the_uncommitted_batches(zone, monkeypatch):
               gobiz_file(gobiz_row(f"F-{number}", "2021-09-05T03:00:00Z", "10.000")), 1_600_000_000 + number)
     size = (landing / "gofood/day1.csv").stat().st_size
     monkeypatch.setattr(raw_load, "BATCH_FILES", 1)
-    monkeypatch.setattr(raw_load, "COMMIT_BYTES", 2 * size)   # day1+day2, day3+day4, day5
-    original, inserts = raw_load._insert_rows, []
+    monkeypatch.setattr(raw_writer, "COMMIT_BYTES", 2 * size)   # day1+day2, day3+day4, day5
+    original, inserts = raw_writer._insert_rows, []
 
     def fail_on_day4(con, table, incoming):
         if table == "gofood_transactions" and "F-4" in incoming.column("transaction_id").to_pylist():
             raise RuntimeError("power cut")
         original(con, table, incoming)
 
-    monkeypatch.setattr(raw_load, "_insert_rows", fail_on_day4)
+    monkeypatch.setattr(raw_writer, "_insert_rows", fail_on_day4)
     with pytest.raises(RuntimeError):
         load(on_outcome=lambda outcome: inserts.append(outcome.path))
     assert inserts == ["gofood/day1.csv", "gofood/day2.csv"]
     assert query("select transaction_id from raw.gofood_transactions order by 1") == [("F-1",), ("F-2",)]
     assert query("select landing_path from raw.landing_files order by 1") == [("gofood/day1.csv",),
                                                                               ("gofood/day2.csv",)]
-    monkeypatch.setattr(raw_load, "_insert_rows", original)
+    monkeypatch.setattr(raw_writer, "_insert_rows", original)
     assert [o.path for o in load()] == ["gofood/day3.csv", "gofood/day4.csv", "gofood/day5.csv"]
     assert query("select count(*) from raw.gofood_transactions") == [(5,)]
 
