@@ -343,3 +343,23 @@ def test_models_stay_portable(layer):
     for path in files:
         sql = re.sub(r"--[^\n]*|\{%.*?%\}|\{#.*?#\}|\{\{.*?\}\}", "", path.read_text(), flags=re.DOTALL)
         assert not DUCKDB_ONLY.search(sql), f"{path.name}: {DUCKDB_ONLY.search(sql).group(0)}"
+
+
+def test_the_uniqueness_test_fails_on_a_repeated_order(warehouse, tmp_path):
+    """`unique_combination_of_columns` (grouped by a hash first on DuckDB) finds an order twice in
+    fct_orders, also when its key has a null, and passes the built marts."""
+    import shutil
+
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(warehouse, copy)
+    select = ["test", "--select", "fct_orders,test_name:unique_combination_of_columns"]
+    assert run_dbt(select, copy, tmp_path).returncode == 0
+    con = duckdb.connect(str(copy))
+    con.execute("insert into marts.fct_orders select * from marts.fct_orders where order_id = 'T1'")
+    con.execute("insert into marts.fct_orders select * replace (null as platform_merchant_id) "
+                "from marts.fct_orders where order_id = 'T5'")
+    con.execute("insert into marts.fct_orders select * replace (null as platform_merchant_id) "
+                "from marts.fct_orders where order_id = 'T5' limit 1")
+    con.close()
+    result = run_dbt(select, copy, tmp_path)
+    assert result.returncode == 1 and "Got 2 results" in result.stdout, result.stdout[-3000:]
