@@ -345,9 +345,37 @@ def test_models_stay_portable(layer):
         assert not DUCKDB_ONLY.search(sql), f"{path.name}: {DUCKDB_ONLY.search(sql).group(0)}"
 
 
+def test_the_umkm_of_an_order_is_checked_where_it_may_have_changed(warehouse, tmp_path):
+    """fct_orders' relationship to dim_umkm: every order after a full build; in an incremental build,
+    the recomputed orders, and every order again when a file feeding dim_umkm is in the change set."""
+    import shutil
+
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(warehouse, copy)
+    select = ["test", "--select", "fct_orders,test_name:relationships"]
+    con = duckdb.connect(str(copy))
+    con.execute("update raw.landing_files set published_at = coalesce(published_at, loaded_at)")
+    con.execute("update marts.fct_orders set umkm_key = 'no-such-umkm' where order_id = 'T1'")
+    con.close()
+    assert "Got 1 result" in run_dbt(select, copy, tmp_path).stdout   # int_orders_changed empty: a full build
+
+    con = duckdb.connect(str(copy))
+    con.execute("insert into intermediate.int_orders_changed (platform, order_id) "
+                "select platform, order_id from marts.fct_orders where order_id <> 'T1' limit 1")
+    con.close()
+    assert run_dbt(select, copy, tmp_path).returncode == 0   # T1 was not recomputed
+
+    con = duckdb.connect(str(copy))
+    con.execute("update raw.landing_files set published_at = null "
+                "where landing_path = (select min(landing_path) from raw.landing_files where source = 'survey')")
+    con.close()
+    assert "Got 1 result" in run_dbt(select, copy, tmp_path).stdout   # a survey file: dim_umkm was rebuilt
+
+
 def test_the_uniqueness_test_fails_on_a_repeated_order(warehouse, tmp_path):
     """`unique_combination_of_columns` (grouped by a hash first on DuckDB) finds an order twice in
-    fct_orders, also when its key has a null, and passes the built marts."""
+    fct_orders, also when its key has a null, and passes the built marts; scoped to the changed
+    orders, it finds only theirs."""
     import shutil
 
     copy = tmp_path / "warehouse.duckdb"
@@ -363,3 +391,13 @@ def test_the_uniqueness_test_fails_on_a_repeated_order(warehouse, tmp_path):
     con.close()
     result = run_dbt(select, copy, tmp_path)
     assert result.returncode == 1 and "Got 2 results" in result.stdout, result.stdout[-3000:]
+
+    # An incremental build tests only the orders it recomputed (int_orders_changed), read once
+    con = duckdb.connect(str(copy))
+    con.execute("insert into intermediate.int_orders_changed (platform, order_id) "
+                "select distinct platform, order_id from marts.fct_orders where order_id = 'T1'")
+    con.close()
+    result = run_dbt(select, copy, tmp_path)
+    assert result.returncode == 1 and "Got 1 result" in result.stdout, result.stdout[-3000:]
+    compiled = [p.read_text() for p in (tmp_path / "target" / "compiled").rglob("unique_combination_of_columns*.sql")]
+    assert [sql for sql in compiled if "fct_orders" in sql and "tested_rows as materialized" in sql]

@@ -36,15 +36,14 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Months whose program turnover may change: where the changed orders were, and are now. -#}
+{#- Months whose program turnover may change: where the changed orders were, and are now (int_orders_recomputed). -#}
 {% macro changed_order_months() -%}
     {%- set changed = ref('int_orders_changed') if execute else 'intermediate.int_orders_changed' -%}
-    {%- set orders = ref('fct_orders') if execute else 'marts.fct_orders' -%}
+    {%- set recomputed = ref('int_orders_recomputed') if execute else 'intermediate.int_orders_recomputed' -%}
     select cast({{ dbt.date_trunc('month', 'previous_order_date') }} as date) from {{ changed }}
     where previous_order_date is not null
     union
-    select cast({{ dbt.date_trunc('month', 'order_date') }} as date) from {{ orders }}
-    where (platform, order_id) in ({{ changed_orders() }})
+    select cast({{ dbt.date_trunc('month', 'order_date') }} as date) from {{ recomputed }}
 {%- endmacro %}
 
 {#-
@@ -100,7 +99,7 @@
 -#}
 {% macro changed_restriction_periods() -%}
     {%- set changed = ref('int_orders_changed') if execute else 'intermediate.int_orders_changed' -%}
-    {%- set orders = ref('fct_orders') if execute else 'marts.fct_orders' -%}
+    {%- set recomputed = ref('int_orders_recomputed') if execute else 'intermediate.int_orders_recomputed' -%}
     {%- set periods = ref('stg_reference__restriction_periods') if execute
         else 'staging.stg_reference__restriction_periods' -%}
     {%- set baseline_start = "cast(" ~ dbt.dateadd('day', '0 - spans.n_days', 'spans.start_date') ~ " as date)" %}
@@ -109,8 +108,7 @@
         select 1 from {{ changed }} as changed
         where changed.previous_order_date between {{ baseline_start }} and spans.end_date)
     or exists (
-        select 1 from {{ orders }} as orders
-        where (orders.platform, orders.order_id) in ({{ changed_orders() }})
-        and orders.order_date between {{ baseline_start }} and spans.end_date)
+        select 1 from {{ recomputed }} as orders
+        where orders.order_date between {{ baseline_start }} and spans.end_date)
     or {{ dim_umkm_inputs_changed() }}
 {%- endmacro %}

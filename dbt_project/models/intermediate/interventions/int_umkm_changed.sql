@@ -8,7 +8,7 @@
 -- when either changes, orchestration/dbt_plan.py.)
 -- depends_on: {{ ref('int_orders_changed') }}
 -- depends_on: {{ ref('stg_pipeline__landing_files') }}
--- depends_on: {{ ref('fct_orders') }}
+-- depends_on: {{ ref('int_orders_recomputed') }}
 -- depends_on: {{ ref('int_training_participants_deduped') }}
 -- depends_on: {{ ref('int_lapak_ganjar_promotions_deduped') }}
 {%- set previous = previous_relation('int_intervention_windows') %}
@@ -45,8 +45,7 @@ changed_umkm as (
     select
         umkm_key,
         order_date
-    from {{ ref('fct_orders') }}
-    where (platform, order_id) in (select changed_orders.platform, changed_orders.order_id from changed_orders)
+    from {{ ref('int_orders_recomputed') }}
 
     union
 

@@ -10,8 +10,10 @@
 -- depends_on: {{ ref('int_orders_changed') }}
 with
 
--- read three times: a scan of the staging view is cheaper than materializing 8.6 M rows
-transactions as {{ cte_hint('not materialized') }}(
+-- read three times. A full build scans the staging view thrice: cheaper than materializing 8.6 M
+-- rows. An incremental build materializes its few rows: each scan of the view to find them by id
+-- read all 8.6 M ids (0.26 s each at 10 M orders).
+transactions as {{ cte_hint('materialized' if is_incremental() else 'not materialized') }}(
 
     select * from {{ ref('stg_gobiz__transactions') }}
     {%- if is_incremental() %}

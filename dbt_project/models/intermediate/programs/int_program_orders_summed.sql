@@ -9,7 +9,7 @@
     on_schema_change='sync_all_columns',
 ) }}
 -- depends_on: {{ ref('int_orders_changed') }}
--- depends_on: {{ ref('fct_orders') }}
+-- depends_on: {{ ref('int_orders_recomputed') }}
 with
 
 program_orders as (

@@ -10,7 +10,7 @@
     on_schema_change='fail',
 ) }}
 -- depends_on: {{ ref('int_orders_changed') }}
--- depends_on: {{ ref('fct_orders') }}
+-- depends_on: {{ ref('int_orders_recomputed') }}
 -- depends_on: {{ ref('stg_pipeline__landing_files') }}
 with
 
