@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from ingest.memory import freeze_long_lived
 from ingest.settings import Settings
 from orchestration.assets.dbt import dbt_cli_resource, umkm_dbt_models
 from orchestration.assets.ingest import landing_reconciliation, raw_files
@@ -38,3 +39,4 @@ def build_definitions() -> dg.Definitions:
 
 
 defs = build_definitions()
+freeze_long_lived()   # the imports above live as long as the process

@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ingest.memory import DUCKDB_CONFIG
+from ingest.memory import DUCKDB_CONFIG, freeze_long_lived
 from quality.data_docs import build_gx_site
 from quality.gx_run import forget, gx_context, gx_expectation, import_gx, patch_counts, run_suite  # noqa: F401
 from quality.projection import count_in_sql, load_frame  # noqa: F401
@@ -176,6 +176,7 @@ def validate_targets(con: duckdb.DuckDBPyConnection, targets=ALL_TARGETS, *, tod
     when given); build Data Docs into `docs_site` when given. `sql_counts=False`: GX validates
     every projection whole, as a pandas frame (slow; the reference the SQL counts must equal)."""
     import_gx()
+    freeze_long_lived()   # GX's modules, imported meanwhile on a thread (quality.gx_run)
 
     today = today or date.today()
     context = gx_context(docs_site)

@@ -1,6 +1,6 @@
 -- The changed orders (int_orders_changed) as fct_orders holds them after this build. The models
 -- downstream that need a changed order's date, UMKM or amount read these few rows: DuckDB finds
--- orders by id with a scan of the whole of fct_orders, 0.1-0.2 s at 10 M orders, which six reads
+-- orders by id with a scan of the whole of fct_orders, 0.1-0.2 s at 10 M orders, which eight reads
 -- had paid each new day. Empty after a full build, as int_orders_changed is.
 with
 
