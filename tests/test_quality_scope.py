@@ -105,6 +105,7 @@ def test_warn_rules_annotate_and_the_table_rules_look_at_everything(con):
     enrolled = "expect_column_values_to_be_in_set(counted_merchant_enrolled)"
     assert enrolled in failed(results["gofood_transactions"], WARN)
     assert scopes["raw.enrollments"].keys == ()          # published before: not looked at again
+    assert scopes["raw.enrollments"].unchanged and not results["enrollments"].rows   # not even its columns
     assert scopes["raw.landing_files"].kind == WHOLE and not scopes["raw.landing_files"].unchanged
     # `umkm docs` and the tests validate whole tables: no scope, every row
     [whole] = validate_targets(con, [suites.GOFOOD], today=TODAY)
