@@ -5,7 +5,7 @@ a blocking (ERROR) check fails, so a bad version stays in the change set, and ev
 it again until a corrected re-export replaces it. No watermark of the checks' own is kept.
 
 - Raw tables (`BY_FILE_VERSION`): the rows of the change set's loaded versions of the table's
-  sources; a table with none is not validated again, unless the marts are built in full.
+  sources; a table with none is not validated again.
 - `fct_orders` (`BY_LANDING_PATH`): the orders whose winning row came from a path of the change
   set; every order when the build was a full one (an enrollment file, changed code), when any
   old order may have changed.
@@ -85,7 +85,8 @@ def plan_scopes(targets, change_set: ChangeSet) -> dict[str, Scope]:
             sources = {name for name, source in SOURCES.items() if source.table == target.table}
             versions = tuple((v.landing_path, v.sha256) for v in change_set.loaded(sources))
             # no new version of its sources: nothing it reads changed since its rules passed (its
-            # columns are the loader's: tests/test_quality_suites.py checks them against the suites)
+            # columns are the loader's: tests/test_quality_suites.py checks them against the suites).
+            # A check re-executed after its run's full build still looks at everything.
             unchanged = not versions and not change_set.rebuilt
             scopes[target.relation] = Scope(BY_FILE_VERSION, versions, unchanged=unchanged)
         elif target.scope == BY_LANDING_PATH:
