@@ -80,7 +80,7 @@ def run_pipeline(quiet: bool = False) -> int:
     nothing to do (`orchestration.quiet_run`), it says so and prints the summary without it.
     `quiet`: the summary and errors only, no notes or progress."""
     use_project_dagster_home()
-    from orchestration.quiet_run import work_to_do
+    from orchestration.quiet_run import NEW_FILES, work_to_do
 
     settings = Settings.from_env()
     say = (lambda *_: None) if quiet else print
@@ -88,7 +88,8 @@ def run_pipeline(quiet: bool = False) -> int:
         say("note: UMKM_HASH_SALT is not set; using the demo salt (set it in production, see README)")
     started_at = datetime.now(timezone.utc).replace(tzinfo=None)
     started = time.perf_counter()
-    if work_to_do(settings) is None:
+    reason = work_to_do(settings)
+    if reason is None:
         say(f"umkm run: nothing new in {settings.landing_dir}, no model changed: the marts are current "
             f"(checked in {time.perf_counter() - started:.1f}s)")
         if not catch_up_postgres(settings, say):
@@ -96,6 +97,9 @@ def run_pipeline(quiet: bool = False) -> int:
         print_summaries(settings)
         return 0
 
+    if reason == NEW_FILES:   # its parsers import while Dagster and the definitions do
+        from ingest.isolation import start_parse_server
+        start_parse_server()
     import dagster as dg
 
     from orchestration.definitions import build_definitions

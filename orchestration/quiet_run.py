@@ -38,6 +38,9 @@ def dbt_code_versions(manifest_path: Path) -> dict[tuple[str, ...], str]:
     return versions
 
 
+NEW_FILES = "new or changed landing files"
+
+
 def work_to_do(settings: Settings) -> str | None:
     """Why a run is needed, or None when there is nothing to do."""
     serving = settings.serving_dir / "marts.duckdb"
@@ -48,7 +51,7 @@ def work_to_do(settings: Settings) -> str | None:
         # no wait: a file still being written is work; the run waits for it (for what is left of
         # the settle time: this process has seen it now, `ingest.landing.watch`)
         if pending_files(con, settings.landing_dir, settings.settle_seconds, wait=False):
-            return "new or changed landing files"
+            return NEW_FILES
         if not read_change_set(con).empty:
             return "file versions not yet published"
     except duckdb.Error as error:   # e.g. a ledger of an older version, which the run upgrades

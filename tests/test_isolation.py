@@ -1,12 +1,13 @@
 """Parse workers: a file that crashes, raises, or runs past its memory or time is quarantined
 with the limit it hit, and the other files of the batch still parse (issue 16)."""
 
+import multiprocessing.forkserver
 import os
 import time
 
 import pytest
 
-from ingest.isolation import ParseLimits, ParseWorkers, parse_alone
+from ingest.isolation import ParseLimits, ParseWorkers, parse_alone, start_parse_server
 from ingest.readers import QuarantineError
 from ingest.isolation import parse_landing_file
 from tests.filemakers import csv_bytes
@@ -75,3 +76,20 @@ def test_parse_alone_returns_the_rows_of_a_good_file_and_the_reason_of_a_bad_one
     assert parse_alone("gofood", GOOD, "gofood/a.csv", LIMITS).rows_loaded == 1
     with pytest.raises(QuarantineError, match="empty"):
         parse_alone("gofood", b"", "gofood/a.csv", LIMITS)
+
+
+def parent_of_worker(source, data: bytes, path: str) -> int:
+    return os.getppid()
+
+
+def test_the_parse_server_started_ahead_is_the_one_the_workers_fork_from():
+    start_parse_server()   # what a run's load step does first, before it lists and settles the files
+    server = multiprocessing.forkserver._forkserver._forkserver_pid
+    os.kill(server, 0)     # alive (raises if not)
+    start_parse_server()   # again: the same server
+    assert multiprocessing.forkserver._forkserver._forkserver_pid == server
+    workers = ParseWorkers(1, LIMITS, parent_of_worker)
+    try:
+        assert workers.submit("gofood", GOOD, "gofood/0.csv").result() == server
+    finally:
+        workers.shutdown()

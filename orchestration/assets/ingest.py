@@ -14,6 +14,7 @@ import dagster as dg
 import duckdb
 
 from ingest.change_set import read_change_set
+from ingest.isolation import start_parse_server
 from ingest.memory import release_memory
 from ingest.raw_load import LoadOutcome, connect_warehouse, load_files, pending_files
 from ingest.raw_schema import PERSONAL_COLUMNS
@@ -67,6 +68,7 @@ def raw_files(context: dg.AssetExecutionContext, umkm: UmkmSettings):
 @dg.asset(group_name="ingest", kinds={"python", "duckdb"}, owners=[OWNER], pool=WAREHOUSE_POOL)
 def landing_reconciliation(context: dg.AssetExecutionContext, umkm: UmkmSettings) -> dg.MaterializeResult:
     """Load every new or changed landing file (the batch path of `umkm run` and the nightly run)."""
+    start_parse_server()   # the parse workers' server imports while the files settle
     con = connect_warehouse(umkm.warehouse)
     try:
         # the files the sensor saw when it requested this run wait only for what is left of their settle time
