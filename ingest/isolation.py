@@ -140,7 +140,7 @@ def start_parse_server() -> None:
     Started by the first parse, its imports (about 0.45 s) would come before the first file of
     a run is parsed: most of the load of a new day's report. The server lives until this
     process ends; a later pool forks its workers from it."""
-    _context()
+    _context()   # for its preload list: the server imports the parsers once, as the pools expect
     multiprocessing.forkserver.ensure_running()
 
 
